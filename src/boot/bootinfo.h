@@ -1,0 +1,64 @@
+/* What the runtime keeps from the boot loader: the command line, the memory map and a copy of the
+ * ACPI RSDP, parsed from Multiboot1 or Multiboot2 information. Pure C: the parser reads the
+ * loader's structures only through a bounds-checking accessor, so the same code runs on the host
+ * against crafted blobs (test/unit/test_bootinfo.c). */
+#ifndef TF_BOOT_BOOTINFO_H
+#define TF_BOOT_BOOTINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOTINFO_CMDLINE_MAX  1024
+#define BOOTINFO_REGIONS_MAX  64
+#define BOOTINFO_RSDP_MAX     36 /* ACPI 2.0+ RSDP length */
+#define BOOTINFO_ERROR_MAX    160
+#define BOOTINFO_MB2_MAX      (1u << 20) /* larger Multiboot2 information is refused */
+#define BOOTINFO_MB1_MMAP_MAX (64u << 10)
+
+struct bootinfo_region {
+    uint64_t base, length;
+    uint32_t type; /* MB_MEMORY_AVAILABLE, ... (multiboot_abi.h) */
+};
+
+struct bootinfo {
+    int protocol; /* 1 or 2 (Multiboot version) */
+    char cmdline[BOOTINFO_CMDLINE_MAX];
+    int cmdline_truncated;
+    size_t nregions;
+    struct bootinfo_region regions[BOOTINFO_REGIONS_MAX];
+    int regions_truncated;
+    uint8_t rsdp[BOOTINFO_RSDP_MAX];
+    size_t rsdp_len;                /* 0: the loader passed no RSDP */
+    int rsdp_version;               /* 1: ACPI 1.0 (Multiboot2 tag 14), 2: ACPI 2.0+ (tag 15) */
+    unsigned nerrors;               /* damaged fields or tags, reported and skipped */
+    char error[BOOTINFO_ERROR_MAX]; /* the first of them */
+};
+
+/* Gives a pointer to [addr, addr + len) of the loader's physical memory, or NULL when that range
+ * may not be read. */
+typedef const void *(*bootinfo_map_fn)(uint64_t addr, size_t len, void *ctx);
+
+/* Parses the information at physical address `info` left by a loader that passed `magic` in EAX.
+ * Returns 0 (damaged parts are counted in nerrors and described in error), -EINVAL for an unknown
+ * magic, -EFAULT when the information's header itself cannot be read or is inconsistent. */
+int bootinfo_parse(uint32_t magic, uint64_t info, bootinfo_map_fn map, void *ctx,
+                   struct bootinfo *out);
+
+/* Chooses the heap: the largest available RAM in [image_end, limit). Returns 0 and sets
+ * [*start, *end), or -ENOMEM when no available RAM lies there. */
+int bootinfo_heap(const struct bootinfo *bi, uint64_t image_end, uint64_t limit, uint64_t *start,
+                  uint64_t *end);
+
+/* Bytes of available RAM in the memory map (overlaps counted once is not attempted: loaders do
+ * not report overlapping available regions). */
+uint64_t bootinfo_available_bytes(const struct bootinfo *bi);
+
+/* Splits `line` in place into words: blanks separate words; double quotes group blanks into a
+ * word; a backslash takes the next character literally. Words starting with `skip_prefix` (unless
+ * NULL) are left out of argv and collected into opts instead. argv and opts get a NULL after the
+ * last entry. Returns argc, or -E2BIG when more than max_args words (or options) are present
+ * (the first max_args are kept). */
+int bootinfo_split_cmdline(char *line, char **argv, int max_args, const char *skip_prefix,
+                           char **opts, int max_opts, int *nopts);
+
+#endif

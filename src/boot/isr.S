@@ -1,0 +1,118 @@
+/* CPL0 entry points: the 32 exception vectors and SYSCALL.
+ *
+ * Exceptions: each stub pushes a zero error code when the CPU pushes none, then its vector, and
+ * jumps to isr_common, which saves the general registers in struct trap_frame order (kcore.h),
+ * switches to the kernel GS base when it came from CPL3, and calls ktrap(frame). If ktrap returns
+ * (it may rewrite the frame to resume elsewhere) the registers are restored and IRETQ resumes.
+ *
+ * SYSCALL: RCX = user RIP, R11 = user RFLAGS; FMASK has cleared IF, so nothing interrupts us.
+ * SWAPGS gives the kernel per-CPU data, whose kstack_top becomes RSP. The return is IRETQ, not
+ * SYSRETQ: SYSRETQ raises #GP on PVM hypervisors, and IRETQ also restores RFLAGS and RSP in one
+ * instruction. The path is kept short because every instruction is emulated there. */
+#include "x86.h"
+#include "kabi.h"
+#include "kcore.h"
+
+#define ISR_STUB_SIZE 16
+
+        .section .ktext, "ax"
+        .code64
+
+        .balign ISR_STUB_SIZE
+        .globl  kisr_stubs
+kisr_stubs:
+        .set    vec, 0
+        .rept   X86_EXCEPTIONS
+        .balign ISR_STUB_SIZE
+        .if     vec == X86_VEC_PF
+        jmp     kpage_fault_entry
+        .else
+        .if     !X86_VEC_HAS_ERRCODE(vec)
+        pushq   $0
+        .endif
+        pushq   $vec
+        jmp     isr_common
+        .endif
+        .set    vec, vec + 1
+        .endr
+
+isr_common:
+        pushq   %rax
+        pushq   %rbx
+        pushq   %rcx
+        pushq   %rdx
+        pushq   %rsi
+        pushq   %rdi
+        pushq   %rbp
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        pushq   %r11
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        testb   $3, 18 * 8(%rsp)        /* frame->cs: did we come from CPL3? */
+        jz      1f
+        swapgs
+1:      movq    %rsp, %rdi
+        cld
+        call    ktrap
+        testb   $3, 18 * 8(%rsp)
+        jz      2f
+        swapgs
+2:      popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %r11
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rbp
+        popq    %rdi
+        popq    %rsi
+        popq    %rdx
+        popq    %rcx
+        popq    %rbx
+        popq    %rax
+        addq    $16, %rsp               /* vector and error code */
+        iretq
+
+/* #PF, with one special case first. On PVM hypervisors SYSCALL from a guest that is not PVM-aware
+ * jumps to LSTAR without leaving CPL3 (RCX and R11 are set as usual); fetching the
+ * supervisor-only entry point then faults here with RIP == ksyscall_entry. That fault is the
+ * system call: complete it on the same short path and return after the SYSCALL instruction.
+ * Frame: error code, RIP, CS, RFLAGS, RSP, SS. */
+kpage_fault_entry:
+        testb   $3, 16(%rsp)            /* from CPL3 ... */
+        jz      1f
+        cmpq    $ksyscall_entry, 8(%rsp) /* ... at the SYSCALL entry point */
+        jne     1f
+        swapgs
+        movq    %rcx, 8(%rsp)           /* resume after SYSCALL, with the caller's RFLAGS */
+        movq    %r11, 24(%rsp)
+        movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
+        movq    %rax, %r8
+        call    ksys_dispatch
+        swapgs
+        addq    $8, %rsp                /* error code */
+        iretq
+1:      pushq   $X86_VEC_PF
+        jmp     isr_common
+
+        .globl  ksyscall_entry
+ksyscall_entry:
+        swapgs
+        movq    %rsp, %gs:KCPU_USER_RSP
+        movq    %gs:KCPU_KSTACK_TOP, %rsp
+        pushq   $(KABI_SEL_UDATA | KABI_RPL3)
+        pushq   %gs:KCPU_USER_RSP
+        pushq   %r11
+        pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
+        pushq   %rcx
+        movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
+        movq    %rax, %r8
+        call    ksys_dispatch
+        swapgs
+        iretq

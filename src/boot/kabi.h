@@ -1,0 +1,49 @@
+/* The boundary between the CPL3 runtime and the CPL0 core: system-call numbers, exit codes and
+ * segment selectors. Included by both sides and by assembly. */
+#ifndef TF_BOOT_KABI_H
+#define TF_BOOT_KABI_H
+
+#ifndef TF_MAX_CPUS
+#define TF_MAX_CPUS 256
+#endif
+
+/* GDT layout. SYSCALL loads CS = KCODE64 and SS = KCODE64 + 8; the user selectors follow the
+ * SYSRET convention (SS = base + 8, CS = base + 16) so either return path can be used. */
+#define KABI_SEL_KCODE64 0x08
+#define KABI_SEL_KDATA   0x10
+#define KABI_SEL_KCODE32 0x18 /* 32-bit code, for the AP trampoline */
+#define KABI_SEL_UDATA   0x20
+#define KABI_SEL_UCODE64 0x28
+#define KABI_SEL_TSS0    0x30 /* CPU i's TSS descriptor (16 bytes) at TSS0 + 16 * i */
+#define KABI_RPL3        3
+#define KABI_GDT_ENTRIES (KABI_SEL_TSS0 / 8 + 2 * TF_MAX_CPUS)
+
+/* System calls: SYSCALL with the number in RAX, arguments in RDI, RSI, RDX, R10; result in RAX
+ * (negative errno on failure). RCX, R8, R9, R11 and the argument registers are clobbered. */
+#define KABI_SYS_WRITE       0 /* (const char *buf, size_t len): console write; returns len */
+#define KABI_SYS_EXIT        1 /* (int code): leave the virtual machine; does not return */
+#define KABI_SYS_SET_USER_GS 2 /* (void *base): this CPU's GS base at CPL3 */
+#define KABI_SYS_SET_POWEROFF                                                                      \
+    3 /* (port, value): ACPI PM1a control write used when no exit device */
+#define KABI_SYS_COUNT 4
+
+/* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
+#define KABI_EFAULT 14
+#define KABI_EINVAL 22
+#define KABI_ENOSYS 88
+
+/* Exit codes the core uses on its own. Guest exit codes are 0-127 (the exit device carries 7
+ * bits); an unhandled exception exits with KABI_EXIT_FAULT_BASE + vector. */
+#define KABI_EXIT_CODE_MAX   127
+#define KABI_EXIT_FAULT_BASE 96
+#define KABI_EXIT_PANIC      95 /* a broken invariant, or the runtime could not start */
+#define KABI_EXIT_SIGNAL     94 /* abort() or raise() of a fatal signal */
+
+/* Boot handoff: the CPL0 core enters the runtime at tf_user_entry(magic, info, tsc) on the BSP,
+ * with the loader's magic and information pointer and the TSC read at the core's first
+ * instruction, on the top of tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
+#define KABI_BOOT_STACK_SIZE 0x100000
+#define KABI_MB1_MAGIC       0x2BADB002 /* EAX from a Multiboot1 loader */
+#define KABI_MB2_MAGIC       0x36D76289 /* EAX from a Multiboot2 loader */
+
+#endif

@@ -1,0 +1,57 @@
+/* The CPL0 core's own declarations: per-CPU kernel data, stacks, and the functions the assembly
+ * entry points call. Nothing here is visible to the CPL3 runtime. */
+#ifndef TF_BOOT_KCORE_H
+#define TF_BOOT_KCORE_H
+
+#include "kabi.h"
+
+#define KCORE_KSTACK_SIZE 8192 /* per CPU: system calls and exception reports */
+#define KCORE_IST_SIZE    4096 /* per CPU and IST slot: double fault, NMI */
+#define KCORE_IST_DF      1    /* TSS IST index for #DF */
+#define KCORE_IST_NMI     2    /* TSS IST index for NMI */
+
+/* Offsets into struct kcpu used by isr.S and entry.S (static-asserted in kcpu.c) */
+#define KCPU_SELF       0
+#define KCPU_KSTACK_TOP 8
+#define KCPU_USER_RSP   16
+#define KCPU_INDEX      24
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <stddef.h>
+
+struct kcpu {
+    struct kcpu *self;   /* KCPU_SELF: GS-relative pointer to this structure */
+    uint64_t kstack_top; /* KCPU_KSTACK_TOP: RSP on SYSCALL entry */
+    uint64_t user_rsp;   /* KCPU_USER_RSP: the caller's RSP while in a system call */
+    uint32_t index;      /* KCPU_INDEX: dense CPU index (0 = BSP) */
+    uint32_t in_fault;   /* nonzero while reporting an exception (a second one halts) */
+} __attribute__((aligned(64)));
+
+/* Register state saved by isr.S, lowest address first */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+extern struct kcpu kcpus[TF_MAX_CPUS];
+extern uint64_t kboot_magic, kboot_info, kboot_tsc;
+
+/* kcpu.c */
+void kcore_init_bsp(void);
+void kcore_cpu_init(unsigned index);
+/* ktrap.c */
+void ktrap(struct trap_frame *frame);
+/* ksyscall.c */
+long ksys_dispatch(long a0, long a1, long a2, long a3, long nr);
+_Noreturn void kcore_exit(int code);
+_Noreturn void kcore_halt_forever(void);
+/* kconsole.c */
+void kconsole_init(void);
+void kconsole_write(const char *buf, size_t len);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
+#endif

@@ -1,0 +1,66 @@
+/* CPL0: the system calls of the core, and leaving the machine. */
+#include "kcore.h"
+#include "platform.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[];
+
+static uint16_t poweroff_port;  /* ACPI PM1a control block, set once by the runtime */
+static uint16_t poweroff_value; /* SLP_TYP for S5 with SLP_EN */
+
+static int overlaps(uint64_t a, uint64_t len, const char *lo, const char *hi)
+{
+    return a < (uint64_t)(uintptr_t)hi && a + len > (uint64_t)(uintptr_t)lo;
+}
+
+/* A buffer CPL3 may hand us: inside the identity map, not in page 0, not in the core. */
+static int user_buffer_ok(uint64_t a, uint64_t len)
+{
+    return a >= X86_PAGE_SIZE && len <= PLAT_MAPPED_LIMIT - a &&
+           !overlaps(a, len, __image_start, __kernel_end) &&
+           !overlaps(a, len, __kbss_start, __kbss_end);
+}
+
+_Noreturn void kcore_halt_forever(void)
+{
+    x86_cli_halt_forever();
+}
+
+_Noreturn void kcore_exit(int code)
+{
+    if (code < 0 || code > KABI_EXIT_CODE_MAX)
+        code = KABI_EXIT_CODE_MAX;
+    x86_outl(PLAT_DEBUG_EXIT_PORT, (uint32_t)code);
+    if (poweroff_port)
+        x86_outw(poweroff_port, poweroff_value);
+    kprintf("\n*** exit(%d): no exit device and no ACPI power-off; halted\n", code);
+    kcore_halt_forever();
+}
+
+long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
+{
+    (void)a2;
+    (void)a3;
+    switch (nr) {
+    case KABI_SYS_WRITE:
+        if (!user_buffer_ok((uint64_t)a0, (uint64_t)a1))
+            return -KABI_EFAULT;
+        kconsole_write((const char *)a0, (size_t)a1);
+        return a1;
+    case KABI_SYS_EXIT:
+        kcore_exit((int)a0);
+    case KABI_SYS_SET_USER_GS:
+        /* Swapped in as GS_BASE when this call returns to CPL3 */
+        x86_wrmsr(X86_MSR_KERNEL_GS_BASE, (uint64_t)a0);
+        return 0;
+    case KABI_SYS_SET_POWEROFF:
+        if (poweroff_port)
+            return -KABI_EINVAL;
+        poweroff_port = (uint16_t)a0;
+        poweroff_value = (uint16_t)a1;
+        return 0;
+    default:
+        return -KABI_ENOSYS;
+    }
+}

@@ -1,0 +1,110 @@
+/* CPL0: CPU exceptions. Prints one report on the console (what happened, where, at which
+ * privilege level, on which CPU, the registers and a frame-pointer backtrace) and leaves the
+ * machine with KABI_EXIT_FAULT_BASE + vector. Later layers may recover from faults at CPL3
+ * instead; this is what happens when nothing does. */
+#include "kcore.h"
+#include "platform.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+#define BACKTRACE_MAX_FRAMES 16
+#define BACKTRACE_MAX_FRAME  0x100000 /* a frame larger than 1 MiB means the chain is broken */
+#define MMIO_WINDOW_START    0xFE000000ull
+
+static const char *const vector_names[X86_EXCEPTIONS] = {
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 floating point",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD floating point",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
+};
+
+static unsigned initial_apic_id(void)
+{
+    return x86_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
+}
+
+/* A frame pointer we may dereference: aligned, mapped, below the device window, not page 0. */
+static int frame_readable(uint64_t fp)
+{
+    return (fp & 7) == 0 && fp >= X86_PAGE_SIZE && fp + 16 <= MMIO_WINDOW_START;
+}
+
+static void backtrace(const struct trap_frame *tf)
+{
+    kprintf("backtrace: %lx", tf->rip);
+    uint64_t fp = tf->rbp;
+    for (int n = 0; n < BACKTRACE_MAX_FRAMES && frame_readable(fp); n++) {
+        const uint64_t *frame = (const uint64_t *)(uintptr_t)fp;
+        if (frame[1] == 0)
+            break;
+        kprintf(" %lx", frame[1]);
+        if (frame[0] <= fp || frame[0] - fp > BACKTRACE_MAX_FRAME)
+            break;
+        fp = frame[0];
+    }
+    kprintf("\n");
+}
+
+static void page_fault_detail(uint64_t error)
+{
+    kprintf("page fault: %s %s at CPL%u (%s)\n",
+            error & X86_PF_ERR_I   ? "instruction fetch"
+            : error & X86_PF_ERR_W ? "write"
+                                   : "read",
+            "access", error & X86_PF_ERR_U ? 3 : 0,
+            error & X86_PF_ERR_P ? "protection violation" : "page not present");
+}
+
+void ktrap(struct trap_frame *tf)
+{
+    struct kcpu *self;
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(self) : "i"(KCPU_SELF));
+    unsigned cpl = tf->cs & 3, vector = tf->vector & 0xFF;
+    if (self->in_fault++) {
+        kprintf("\n*** exception %u while reporting an exception on CPU %u: stopping\n", vector,
+                self->index);
+        kcore_exit(KABI_EXIT_PANIC);
+    }
+    kprintf("\n*** CPU exception %u (%s) at CPL%u on CPU %u (APIC ID %u)\n", vector,
+            vector < X86_EXCEPTIONS ? vector_names[vector] : "interrupt", cpl, self->index,
+            initial_apic_id());
+    kprintf("rip %016lx  error %016lx  cr2 %016lx\n", tf->rip, tf->error, x86_read_cr2());
+    kprintf("cs  %016lx  rflags %016lx  rsp %016lx  ss %016lx\n", tf->cs, tf->rflags, tf->rsp,
+            tf->ss);
+    kprintf("rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
+    kprintf("rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
+    kprintf("r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
+    kprintf("r13 %016lx  r14 %016lx  r15 %016lx\n", tf->r13, tf->r14, tf->r15);
+    if (vector == X86_VEC_PF)
+        page_fault_detail(tf->error);
+    backtrace(tf);
+    kcore_exit(KABI_EXIT_FAULT_BASE + (int)vector);
+}

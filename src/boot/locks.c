@@ -1,0 +1,95 @@
+/* newlib's locks (built with --enable-newlib-retargetable-locking): recursive spinlocks owned by
+ * a CPU. There is no preemption, so a lock is held only while its owner runs; waiters spin with
+ * PAUSE. newlib requires every routine and every static lock below to be defined together. */
+#include "percpu.h"
+#include "x86_ops.h"
+
+#include <stdlib.h>
+#include <sys/lock.h>
+
+#define LOCK_FREE 0u
+
+struct __lock {
+    uint32_t owner; /* CPU index + 1, or LOCK_FREE */
+    uint32_t depth; /* acquisitions by the owner (recursive locks) */
+};
+
+struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
+    __lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex, __lock___malloc_recursive_mutex,
+    __lock___env_recursive_mutex, __lock___tz_mutex, __lock___dd_hash_mutex,
+    __lock___arc4random_mutex;
+
+static int lock_try(struct __lock *l)
+{
+    uint32_t me = percpu_index() + 1, expected = LOCK_FREE;
+    if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+        l->depth++;
+        return 1;
+    }
+    if (!__atomic_compare_exchange_n(&l->owner, &expected, me, 0, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
+        return 0;
+    l->depth = 1;
+    return 1;
+}
+
+static void lock_acquire(struct __lock *l)
+{
+    while (!lock_try(l))
+        x86_pause();
+}
+
+static void lock_release(struct __lock *l)
+{
+    if (--l->depth == 0)
+        __atomic_store_n(&l->owner, LOCK_FREE, __ATOMIC_RELEASE);
+}
+
+/* Dynamic locks (one per FILE). A failed allocation leaves the stream unlocked: the only
+ * alternative newlib offers is to crash. */
+void __retarget_lock_init(_LOCK_T *lock)
+{
+    *lock = calloc(1, sizeof(struct __lock));
+}
+void __retarget_lock_init_recursive(_LOCK_T *lock)
+{
+    __retarget_lock_init(lock);
+}
+void __retarget_lock_close(_LOCK_T lock)
+{
+    free(lock);
+}
+void __retarget_lock_close_recursive(_LOCK_T lock)
+{
+    free(lock);
+}
+
+void __retarget_lock_acquire(_LOCK_T lock)
+{
+    if (lock)
+        lock_acquire(lock);
+}
+
+void __retarget_lock_acquire_recursive(_LOCK_T lock)
+{
+    __retarget_lock_acquire(lock);
+}
+int __retarget_lock_try_acquire(_LOCK_T lock)
+{
+    return lock ? lock_try(lock) : 1;
+}
+int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
+{
+    return __retarget_lock_try_acquire(lock);
+}
+
+void __retarget_lock_release(_LOCK_T lock)
+{
+    if (lock)
+        lock_release(lock);
+}
+
+void __retarget_lock_release_recursive(_LOCK_T lock)
+{
+    __retarget_lock_release(lock);
+}

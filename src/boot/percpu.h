@@ -1,0 +1,40 @@
+/* The runtime's per-CPU block at CPL3, reached through the GS base the core sets for each CPU
+ * (KABI_SYS_SET_USER_GS). Field offsets are fixed: GS-relative loads use them. */
+#ifndef TF_BOOT_PERCPU_H
+#define TF_BOOT_PERCPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct _reent;
+
+struct tf_percpu {
+    struct tf_percpu *self; /* PERCPU_SELF */
+    uint32_t index;         /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
+    uint32_t reserved;
+    struct _reent *reent; /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
+} __attribute__((aligned(64)));
+
+#define PERCPU_SELF  0
+#define PERCPU_INDEX 8
+#define PERCPU_REENT 16
+_Static_assert(offsetof(struct tf_percpu, index) == PERCPU_INDEX, "GS-relative offset");
+_Static_assert(offsetof(struct tf_percpu, reent) == PERCPU_REENT, "GS-relative offset");
+
+extern struct tf_percpu tf_percpus[];
+
+static inline unsigned percpu_index(void)
+{
+    unsigned v;
+    __asm__("movl %%gs:%c1, %0" : "=r"(v) : "i"(PERCPU_INDEX));
+    return v;
+}
+
+static inline struct _reent *percpu_reent(void)
+{
+    struct _reent *r;
+    __asm__("movq %%gs:%c1, %0" : "=r"(r) : "i"(PERCPU_REENT));
+    return r;
+}
+
+#endif

@@ -1,0 +1,32 @@
+/* Internal interface of the CPL3 runtime's start-up (src/boot, user side). */
+#ifndef TF_BOOT_RUNTIME_H
+#define TF_BOOT_RUNTIME_H
+
+#include "bootinfo.h"
+
+#include <stdint.h>
+
+#define RUNTIME_MAX_ARGS      64
+#define RUNTIME_MAX_OPTIONS   32
+#define RUNTIME_OPTION_PREFIX "tf."
+
+/* What the loader told us; valid from the start of tf_user_entry on. */
+extern struct bootinfo runtime_boot;
+/* TSC at the core's first instruction and at the runtime's first */
+extern uint64_t runtime_tsc_entry, runtime_tsc_main;
+/* Bytes the heap may still grow */
+uint64_t runtime_heap_free(void);
+
+/* The heap for _sbrk: [start, end) */
+void runtime_heap_init(uint64_t start, uint64_t end);
+
+/* clock.c: the TSC rate from CPUID (0 when unknown), an override from a calibration, and a
+ * conversion (0 when the rate is unknown). */
+uint64_t runtime_tsc_hz(void);
+void runtime_set_tsc_hz(uint64_t hz);
+uint64_t runtime_tsc_to_ns(uint64_t ticks);
+
+/* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
+void runtime_options_set(char **opts, int n);
+
+#endif

@@ -1,0 +1,121 @@
+/* The runtime's first code at CPL3, on the bootstrap CPU: read what the loader left us, set up
+ * the heap, newlib and argv, then run the user's main() and leave with its result.
+ * Parsing happens here rather than at CPL0 because CPL3 code runs natively even where CPL0 code
+ * is emulated instruction by instruction (PVM). */
+#include "kabi.h"
+#include "percpu.h"
+#include "platform.h"
+#include "runtime.h"
+#include "usys.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+#include <errno.h>
+#include <reent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv);
+extern void __libc_init_array(void);
+extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[], __image_end[];
+
+struct bootinfo runtime_boot;
+uint64_t runtime_tsc_entry, runtime_tsc_main;
+struct tf_percpu tf_percpus[TF_MAX_CPUS];
+/* The bootstrap CPU's stack while it runs main(); the core enters on its top. */
+char tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(64)));
+
+static char cmdline_words[BOOTINFO_CMDLINE_MAX];
+static char *argv_buf[RUNTIME_MAX_ARGS + 1];
+static char *opts_buf[RUNTIME_MAX_OPTIONS + 1];
+
+static int in_range(uint64_t addr, size_t len, const char *lo, const char *hi)
+{
+    return addr < (uint64_t)(uintptr_t)hi && addr + len > (uint64_t)(uintptr_t)lo;
+}
+
+/* The loader's structures are identity mapped; refuse what would fault at CPL3. */
+static const void *map_identity(uint64_t addr, size_t len, void *ctx)
+{
+    (void)ctx;
+    if (addr < X86_PAGE_SIZE || len > PLAT_MAPPED_LIMIT - addr ||
+        in_range(addr, len, __image_start, __kernel_end) ||
+        in_range(addr, len, __kbss_start, __kbss_end))
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+static void say(const char *s)
+{
+    usys_write(s, strlen(s));
+}
+
+static void read_boot_information(uint32_t magic, uint64_t info)
+{
+    int rc = bootinfo_parse(magic, info, map_identity, NULL, &runtime_boot);
+    if (rc < 0) {
+        say(rc == -EINVAL ? "taskfarm: not started by a Multiboot loader (unknown magic)\n"
+                          : "taskfarm: boot information unreadable\n");
+        usys_exit(KABI_EXIT_PANIC);
+    }
+    uint64_t start, end;
+    if (bootinfo_heap(&runtime_boot, (uint64_t)(uintptr_t)__image_end, PLAT_MAPPED_LIMIT, &start,
+                      &end) == 0)
+        runtime_heap_init(start, end);
+}
+
+static int split_arguments(char ***argv)
+{
+    int nopts = 0;
+    memcpy(cmdline_words, runtime_boot.cmdline, sizeof(cmdline_words));
+    int argc = bootinfo_split_cmdline(cmdline_words, argv_buf, RUNTIME_MAX_ARGS,
+                                      RUNTIME_OPTION_PREFIX, opts_buf, RUNTIME_MAX_OPTIONS, &nopts);
+    runtime_options_set(opts_buf, nopts);
+    if (argc < 0) {
+        fprintf(stderr, "taskfarm: more than %d arguments or %d tf. options; the rest dropped\n",
+                RUNTIME_MAX_ARGS, RUNTIME_MAX_OPTIONS);
+        for (argc = 0; argv_buf[argc]; argc++)
+            ;
+    }
+    if (argc == 0) {
+        static char name[] = "taskfarm";
+        argv_buf[argc++] = name;
+        argv_buf[argc] = NULL;
+    }
+    *argv = argv_buf;
+    return argc;
+}
+
+uint64_t tf_memory_bytes(void)
+{
+    return bootinfo_available_bytes(&runtime_boot);
+}
+uint64_t tf_heap_free_bytes(void)
+{
+    return runtime_heap_free();
+}
+uint64_t tf_boot_ns(void)
+{
+    return runtime_tsc_to_ns(runtime_tsc_main - runtime_tsc_entry);
+}
+
+_Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
+{
+    runtime_tsc_entry = tsc_entry;
+    struct tf_percpu *self = &tf_percpus[0];
+    self->self = self;
+    self->index = 0;
+    self->reent = _impure_ptr;
+    usys_set_user_gs(self);
+
+    read_boot_information(magic, info);
+    if (runtime_boot.nerrors)
+        fprintf(stderr, "taskfarm: %u damaged boot-information field(s) skipped; first: %s\n",
+                runtime_boot.nerrors, runtime_boot.error);
+    char **argv;
+    int argc = split_arguments(&argv);
+    __libc_init_array();
+    runtime_tsc_main = x86_rdtsc();
+    exit(main(argc, argv));
+}

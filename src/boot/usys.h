@@ -1,0 +1,39 @@
+/* CPL3 side of the system calls offered by the CPL0 core (numbers in kabi.h). SYSCALL clobbers
+ * RCX and R11; the core's C dispatcher clobbers the other caller-saved registers. */
+#ifndef TF_BOOT_USYS_H
+#define TF_BOOT_USYS_H
+
+#include "kabi.h"
+
+static inline long usys_call(long nr, long a0, long a1, long a2, long a3)
+{
+    register long r10 __asm__("r10") = a3;
+    __asm__ volatile("syscall"
+                     : "+a"(nr), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10)
+                     :
+                     : "rcx", "r8", "r9", "r11", "memory", "cc");
+    return nr;
+}
+
+static inline long usys_write(const void *buf, unsigned long len)
+{
+    return usys_call(KABI_SYS_WRITE, (long)buf, (long)len, 0, 0);
+}
+
+static inline _Noreturn void usys_exit(int code)
+{
+    usys_call(KABI_SYS_EXIT, code, 0, 0, 0);
+    __builtin_unreachable();
+}
+
+static inline long usys_set_user_gs(void *base)
+{
+    return usys_call(KABI_SYS_SET_USER_GS, (long)base, 0, 0, 0);
+}
+
+static inline long usys_set_poweroff(unsigned port, unsigned value)
+{
+    return usys_call(KABI_SYS_SET_POWEROFF, (long)port, (long)value, 0, 0);
+}
+
+#endif
