@@ -13,14 +13,14 @@ execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name
 # Everything that runs at CPL3 in the guest: the runtime and the user's program.
 set(TF_GUEST_FLAGS
   -nostdinc "SHELL:-isystem ${TF_NEWLIB_INCLUDE}" "SHELL:-isystem ${TF_GCC_INCLUDE}"
-  -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -fcf-protection=none
+  -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fcf-protection=none
   -mcmodel=small -D__DYNAMIC_REENT__ -DTF_MAX_CPUS=${TF_MAX_CPUS})
 # The CPL0 core, in addition: no red zone (exceptions at CPL0 push onto the same stack), no SSE
 # (interrupted code's vector registers are not saved), no jump tables (tables would sit in user
 # pages), no libc.
 set(TF_KERNEL_FLAGS
   -nostdinc "SHELL:-isystem ${TF_GCC_INCLUDE}" -ffreestanding -mno-red-zone -mgeneral-regs-only
-  -fno-jump-tables -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer
+  -fno-jump-tables -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
   -fcf-protection=none -fno-asynchronous-unwind-tables -mcmodel=small -DTF_MAX_CPUS=${TF_MAX_CPUS})
 set(TF_WARNINGS -Wall -Wextra -Werror)
 

@@ -25,7 +25,9 @@
 #define KABI_SYS_SET_USER_GS 2 /* (void *base): this CPU's GS base at CPL3 */
 #define KABI_SYS_SET_POWEROFF                                                                      \
     3 /* (port, value): ACPI PM1a control write used when no exit device */
-#define KABI_SYS_COUNT 4
+#define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite   \
+                                   */
+#define KABI_SYS_COUNT 5
 
 /* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
 #define KABI_EFAULT 14

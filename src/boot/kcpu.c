@@ -1,6 +1,7 @@
 /* CPL0: the per-CPU tables of the core (GDT with one TSS per CPU, the shared IDT) and the MSRs
  * for SYSCALL and the GS bases. Runs once per CPU at start-up; a few hundred instructions. */
 #include "kcore.h"
+#include "pic8259.h"
 #include "x86.h"
 #include "x86_ops.h"
 
@@ -124,8 +125,24 @@ void kcore_cpu_init(unsigned index)
     enable_xsave();
 }
 
+/* Remap the PICs past the exception vectors, then mask every line (8259A ICW1-ICW4, OCW1). */
+static void pic_disable(void)
+{
+    x86_outb(PIC_MASTER_CMD, PIC_ICW1_INIT_ICW4);
+    x86_outb(PIC_SLAVE_CMD, PIC_ICW1_INIT_ICW4);
+    x86_outb(PIC_MASTER_DATA, PIC_MASTER_VECTOR);
+    x86_outb(PIC_SLAVE_DATA, PIC_SLAVE_VECTOR);
+    x86_outb(PIC_MASTER_DATA, PIC_ICW3_SLAVE_ON_IRQ2);
+    x86_outb(PIC_SLAVE_DATA, PIC_ICW3_SLAVE_ID);
+    x86_outb(PIC_MASTER_DATA, PIC_ICW4_8086);
+    x86_outb(PIC_SLAVE_DATA, PIC_ICW4_8086);
+    x86_outb(PIC_MASTER_DATA, PIC_MASK_ALL);
+    x86_outb(PIC_SLAVE_DATA, PIC_MASK_ALL);
+}
+
 void kcore_init_bsp(void)
 {
+    pic_disable();
     for (unsigned v = 0; v < X86_EXCEPTIONS; v++) {
         unsigned ist = v == X86_VEC_DF ? KCORE_IST_DF : v == X86_VEC_NMI ? KCORE_IST_NMI : 0;
         idt_set(v, kisr_stubs + v * ISR_STUB_SIZE, ist, 0);

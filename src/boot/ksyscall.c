@@ -38,6 +38,23 @@ _Noreturn void kcore_exit(int code)
     kcore_halt_forever();
 }
 
+/* Faults at CPL0 on purpose, so tests can check the core's own exception reports. */
+static long selftest_fault(long vector)
+{
+    switch (vector) {
+    case X86_VEC_DE:
+        __asm__ volatile("xorl %%ecx, %%ecx; divl %%ecx" ::: "eax", "ecx", "edx");
+        break;
+    case X86_VEC_PF:
+        __asm__ volatile("movq 0, %%rax" ::: "rax", "memory"); /* page 0 is not mapped */
+        break;
+    case X86_VEC_UD:
+        __asm__ volatile("ud2");
+        break;
+    }
+    return -KABI_EINVAL;
+}
+
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
     (void)a2;
@@ -60,6 +77,8 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         poweroff_port = (uint16_t)a0;
         poweroff_value = (uint16_t)a1;
         return 0;
+    case KABI_SYS_SELFTEST_FAULT:
+        return selftest_fault(a0);
     default:
         return -KABI_ENOSYS;
     }

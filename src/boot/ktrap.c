@@ -10,6 +10,10 @@
 #define BACKTRACE_MAX_FRAMES 16
 #define BACKTRACE_MAX_FRAME  0x100000 /* a frame larger than 1 MiB means the chain is broken */
 #define MMIO_WINDOW_START    0xFE000000ull
+#define X86_CALL_REL32       0xE8 /* opcode of CALL rel32, 5 bytes long */
+#define X86_CALL_REL32_SIZE  5
+
+extern char __ktext_start[], __ktext_end[], __text_start[], __text_end[];
 
 static const char *const vector_names[X86_EXCEPTIONS] = {
     "#DE divide error",
@@ -57,9 +61,29 @@ static int frame_readable(uint64_t fp)
     return (fp & 7) == 0 && fp >= X86_PAGE_SIZE && fp + 16 <= MMIO_WINDOW_START;
 }
 
+static int in_text(uint64_t a)
+{
+    return (a >= (uintptr_t)__text_start && a < (uintptr_t)__text_end) ||
+           (a >= (uintptr_t)__ktext_start && a < (uintptr_t)__ktext_end);
+}
+
+/* A leaf function may have no frame of its own (gcc omits it even with -fno-omit-frame-pointer
+ * when nothing needs the stack), so its return address is on top of the stack, not in the RBP
+ * chain. Report that word when it follows a CALL instruction; '?' marks the guess. */
+static void leaf_return_address(const struct trap_frame *tf)
+{
+    if (!frame_readable(tf->rsp))
+        return;
+    uint64_t ret = *(const uint64_t *)(uintptr_t)tf->rsp;
+    if (in_text(ret) && in_text(ret - X86_CALL_REL32_SIZE) &&
+        *(const uint8_t *)(uintptr_t)(ret - X86_CALL_REL32_SIZE) == X86_CALL_REL32)
+        kprintf(" ?%lx", ret);
+}
+
 static void backtrace(const struct trap_frame *tf)
 {
     kprintf("backtrace: %lx", tf->rip);
+    leaf_return_address(tf);
     uint64_t fp = tf->rbp;
     for (int n = 0; n < BACKTRACE_MAX_FRAMES && frame_readable(fp); n++) {
         const uint64_t *frame = (const uint64_t *)(uintptr_t)fp;

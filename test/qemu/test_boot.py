@@ -1,0 +1,98 @@
+"""Boot tests: the hello example through both boot paths, and the exception reports of the core.
+
+Accelerators: the -kernel boots use KVM when it is usable (TCG otherwise): they are short and
+cover the privileged paths on the hypervisor users run. The GRUB ISO boot always uses TCG:
+SeaBIOS and GRUB run in real mode, which PVM emulates instruction by instruction (~40 s), while
+TCG boots the ISO in under a second."""
+import re
+import sys
+import unittest
+
+import tfqemu
+from tfqemu import EXIT_FAULT_BASE, boot, image
+
+VECTORS = {"de": (0, "#DE divide error"), "pf": (14, "#PF page fault"),
+           "ud": (6, "#UD invalid opcode"), "gp": (13, "#GP general protection")}
+FAULT_FUNCTIONS = {"de": "divide_error", "pf": "page_fault", "ud": "invalid_opcode",
+                   "gp": "general_protection", "supervisor-write": "supervisor_write"}
+
+
+class HelloTest(unittest.TestCase):
+    def check_hello(self, b, argv):
+        self.assertEqual(b.code, 0, b)
+        self.assertIn("hello from taskfarm", b.output)
+        self.assertRegex(b.output, r"cpu: \S+")
+        m = re.search(r"memory: (\d+) MiB available, (\d+) MiB heap", b.output)
+        self.assertTrue(m, b)
+        # 128 MiB guest: the map reports nearly all of it, the heap most of it
+        self.assertGreater(int(m.group(1)), 100, b)
+        self.assertGreater(int(m.group(2)), 64, b)
+        self.assertIn(f"argc: {len(argv)}", b.output)
+        for i, a in enumerate(argv):
+            self.assertIn(f"argv[{i}]: {a}\n", b.output)
+
+    def test_kernel_multiboot1(self):
+        img = image("examples", "hello", "hello")
+        b = boot(img, "one", "two words", "tf.park=hlt", "three")
+        self.check_hello(b, [img, "one", "two words", "three"])
+
+    def test_grub_iso_multiboot2(self):
+        img = image("examples", "hello", "hello")
+        b = boot(img, "alpha", "tf.place=spread", "beta", accel="tcg", timeout=120,
+                 tf_run_args=["--iso"])
+        self.check_hello(b, ["/boot/kernel", "alpha", "beta"])
+
+    def test_exit_code_passes_through(self):
+        for code in (0, 3, 42, 93):
+            b = boot(image("test", "images", "faults"), "exit", str(code))
+            self.assertEqual(b.code, code, b)
+
+
+class ExceptionReportTest(unittest.TestCase):
+    def check_report(self, what, vector, name, cpl, function=None):
+        img = image("test", "images", "faults")
+        b = boot(img, what)
+        self.assertEqual(b.code, EXIT_FAULT_BASE + vector, b)
+        self.assertIn(f"*** CPU exception {vector} ({name}) at CPL{cpl} on CPU 0 (APIC ID ", b.output)
+        for reg in ("rip", "error", "cr2", "rflags", "rsp", "rax", "rbx", "r15"):
+            self.assertRegex(b.output, rf"\b{reg}\s+[0-9a-f]{{16}}", reg)
+        cs = int(re.search(r"cs\s+([0-9a-f]{16})", b.output).group(1), 16)
+        self.assertEqual(cs & 3, cpl, "CS in the report says which level faulted")
+        trace = re.search(r"backtrace: ([0-9a-f ?]+)", b.output)
+        self.assertTrue(trace, b)
+        frames = [int(x.lstrip("?"), 16) for x in trace.group(1).split()]
+        rip = int(re.search(r"rip\s+([0-9a-f]{16})", b.output).group(1), 16)
+        self.assertEqual(frames[0], rip)
+        if function:
+            names = [tfqemu.symbolize(img, f) for f in frames]
+            self.assertEqual(names[0], function)
+            self.assertEqual(names[1:3], ["main", "tf_user_entry"], "callers in order")
+        self.assertNotIn("did not fault", b.output)
+        return b
+
+    def test_cpl3_faults(self):
+        for what in ("de", "pf", "ud", "gp"):
+            with self.subTest(what):
+                vector, name = VECTORS[what]
+                self.check_report(what, vector, name, 3, FAULT_FUNCTIONS[what])
+
+    def test_cpl0_faults(self):
+        for what in ("de", "pf", "ud"):
+            with self.subTest(what):
+                vector, name = VECTORS[what]
+                b = self.check_report("k" + what, vector, name, 0)
+                if what == "pf":
+                    self.assertIn("read access at CPL0 (page not present)", b.output)
+
+    def test_unmapped_page_at_cpl3(self):
+        b = self.check_report("pf", 14, "#PF page fault", 3, "page_fault")
+        self.assertIn("cr2 0000100000000000", b.output)
+        self.assertIn("write access at CPL3 (page not present)", b.output)
+
+    def test_cpl3_write_to_supervisor_page(self):
+        b = self.check_report("supervisor-write", 14, "#PF page fault", 3, "supervisor_write")
+        self.assertIn("write access at CPL3 (protection violation)", b.output)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, argv=sys.argv)
