@@ -3,6 +3,7 @@
  * Parsing happens here rather than at CPL0 because CPL3 code runs natively even where CPL0 code
  * is emulated instruction by instruction (PVM). */
 #include "kabi.h"
+#include "multiboot_abi.h"
 #include "percpu.h"
 #include "platform.h"
 #include "runtime.h"
@@ -51,12 +52,32 @@ static void say(const char *s)
     usys_write(s, strlen(s));
 }
 
+/* The whole image, including the core's stacks past the loaded bytes, must be RAM. */
+static int image_in_ram(void)
+{
+    uint64_t lo = (uintptr_t)__image_start, hi = (uintptr_t)__image_end;
+    for (size_t i = 0; i < runtime_boot.nregions; i++) {
+        const struct bootinfo_region *r = &runtime_boot.regions[i];
+        if (r->type == MB_MEMORY_AVAILABLE && r->base <= lo && hi - r->base <= r->length)
+            return 1;
+    }
+    return 0;
+}
+
 static void read_boot_information(uint32_t magic, uint64_t info)
 {
     int rc = bootinfo_parse(magic, info, map_identity, NULL, &runtime_boot);
     if (rc < 0) {
         say(rc == -EINVAL ? "taskfarm: not started by a Multiboot loader (unknown magic)\n"
                           : "taskfarm: boot information unreadable\n");
+        usys_exit(KABI_EXIT_PANIC);
+    }
+    if (runtime_boot.nregions && !image_in_ram()) {
+        char m[160];
+        snprintf(m, sizeof(m),
+                 "taskfarm: the image needs RAM up to %llu KiB; give the guest more memory\n",
+                 (unsigned long long)((uintptr_t)__image_end >> 10));
+        say(m);
         usys_exit(KABI_EXIT_PANIC);
     }
     uint64_t start, end;
