@@ -1,53 +1,96 @@
-/* The TSC's frequency, from what the CPU or the hypervisor states in CPUID:
- *   - hypervisor leaf 0x40000010 EAX: TSC kHz (KVM and VMware convention),
- *   - leaf 0x15: crystal Hz * EBX / EAX (SDM vol. 2A, CPUID leaf 15H),
- *   - leaf 0x16 EAX: base MHz, close to the TSC rate on CPUs with an invariant TSC.
- * Zero when none is offered; calibration against a timer then falls to the SMP start-up code. */
+/* The TSC's rate, from the first source that states it:
+ *   1. KVM's pvclock (the hypervisor's exact TSC-to-nanoseconds factor),
+ *   2. hypervisor leaf 0x40000010 EAX: TSC kHz (VMware convention, also offered by QEMU),
+ *   3. CPUID leaf 0x15: crystal Hz * EBX / EAX (SDM vol. 2A, CPUID leaf 15H), or leaf 0x16 EAX:
+ *      base MHz,
+ *   4. a calibration against the 8254 PIT (10 ms, done by the core).
+ * Every CPU shares the rate: the runtime relies on an invariant, synchronised TSC, as KVM and
+ * QEMU provide. */
+#include "kvm_para.h"
+#include "pit8254.h"
 #include "runtime.h"
+#include "usys.h"
 #include "x86.h"
 #include "x86_ops.h"
 
 static uint64_t tsc_hz;
+static const char *tsc_source = "none";
+static struct pvclock_vcpu_time_info pvclock;
+
+static int kvm_offers_clock(void)
+{
+    if (!(x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV))
+        return 0;
+    struct x86_cpuid sig = x86_cpuid(KVM_CPUID_SIGNATURE, 0);
+    return sig.ebx == KVM_SIGNATURE_EBX && sig.ecx == KVM_SIGNATURE_ECX &&
+           sig.edx == KVM_SIGNATURE_EDX && sig.eax >= KVM_CPUID_FEATURES &&
+           (x86_cpuid(KVM_CPUID_FEATURES, 0).eax & KVM_FEATURE_CLOCKSOURCE2);
+}
+
+/* TSC Hz from pvclock's factor: ns = (ticks << shift) * mul / 2^32. */
+static uint64_t hz_from_kvmclock(void)
+{
+    if (!kvm_offers_clock() || usys_kvmclock(&pvclock) != 0)
+        return 0;
+    uint32_t mul;
+    int8_t shift;
+    uint32_t v;
+    do {
+        v = __atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE);
+        mul = pvclock.tsc_to_system_mul;
+        shift = pvclock.tsc_shift;
+    } while ((v & 1) || v != __atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE));
+    usys_kvmclock(NULL);
+    if (!mul)
+        return 0;
+    unsigned __int128 hz = ((unsigned __int128)1000000000u << 32) / mul;
+    return (uint64_t)(shift >= 0 ? hz >> shift : hz << -shift);
+}
 
 static uint64_t hz_from_cpuid(void)
 {
-    struct x86_cpuid r = x86_cpuid(X86_CPUID_FEATURES, 0);
-    if (r.ecx & X86_CPUID1_ECX_HV) {
+    if (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV) {
         struct x86_cpuid hv = x86_cpuid(X86_CPUID_HV_BASE, 0);
-        if (hv.eax >= X86_CPUID_HV_TIMING) {
-            uint64_t khz = x86_cpuid(X86_CPUID_HV_TIMING, 0).eax;
-            if (khz)
-                return khz * 1000;
-        }
+        if (hv.eax >= X86_CPUID_HV_TIMING && x86_cpuid(X86_CPUID_HV_TIMING, 0).eax)
+            return (uint64_t)x86_cpuid(X86_CPUID_HV_TIMING, 0).eax * 1000;
     }
     uint32_t max = x86_cpuid(X86_CPUID_VENDOR, 0).eax;
     if (max >= X86_CPUID_TSC_FREQ) {
-        r = x86_cpuid(X86_CPUID_TSC_FREQ, 0);
+        struct x86_cpuid r = x86_cpuid(X86_CPUID_TSC_FREQ, 0);
         if (r.eax && r.ebx && r.ecx)
             return (uint64_t)r.ecx * r.ebx / r.eax;
     }
-    if (max >= X86_CPUID_CPU_FREQ) {
-        r = x86_cpuid(X86_CPUID_CPU_FREQ, 0);
-        if (r.eax & 0xFFFF)
-            return (uint64_t)(r.eax & 0xFFFF) * 1000000;
-    }
+    if (max >= X86_CPUID_CPU_FREQ && (x86_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF))
+        return (uint64_t)(x86_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF) * 1000000;
     return 0;
+}
+
+static uint64_t hz_from_pit(void)
+{
+    long ticks = usys_pit_calibrate();
+    return ticks > 0 ? (uint64_t)ticks * PIT_HZ / PIT_CALIBRATE_TICKS : 0;
+}
+
+void runtime_clock_init(void)
+{
+    if ((tsc_hz = hz_from_kvmclock()))
+        tsc_source = "kvmclock";
+    else if ((tsc_hz = hz_from_cpuid()))
+        tsc_source = "cpuid";
+    else if ((tsc_hz = hz_from_pit()))
+        tsc_source = "pit";
 }
 
 uint64_t runtime_tsc_hz(void)
 {
-    if (!tsc_hz)
-        tsc_hz = hz_from_cpuid();
     return tsc_hz;
 }
-
-void runtime_set_tsc_hz(uint64_t hz)
+const char *runtime_tsc_source(void)
 {
-    tsc_hz = hz;
+    return tsc_source;
 }
 
 uint64_t runtime_tsc_to_ns(uint64_t ticks)
 {
-    uint64_t hz = runtime_tsc_hz();
-    return hz ? (uint64_t)((unsigned __int128)ticks * 1000000000u / hz) : 0;
+    return tsc_hz ? (uint64_t)((unsigned __int128)ticks * 1000000000u / tsc_hz) : 0;
 }

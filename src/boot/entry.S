@@ -98,3 +98,5 @@ kist_df:
         .skip   KCORE_IST_SIZE * TF_MAX_CPUS
 kist_nmi:
         .skip   KCORE_IST_SIZE * TF_MAX_CPUS
+
+        .section .note.GNU-stack, "", @progbits

@@ -116,3 +116,5 @@ ksyscall_entry:
         call    ksys_dispatch
         swapgs
         iretq
+
+        .section .note.GNU-stack, "", @progbits

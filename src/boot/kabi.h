@@ -20,19 +20,22 @@
 
 /* System calls: SYSCALL with the number in RAX, arguments in RDI, RSI, RDX, R10; result in RAX
  * (negative errno on failure). RCX, R8, R9, R11 and the argument registers are clobbered. */
-#define KABI_SYS_WRITE       0 /* (const char *buf, size_t len): console write; returns len */
-#define KABI_SYS_EXIT        1 /* (int code): leave the virtual machine; does not return */
-#define KABI_SYS_SET_USER_GS 2 /* (void *base): this CPU's GS base at CPL3 */
-#define KABI_SYS_SET_POWEROFF                                                                      \
-    3 /* (port, value): ACPI PM1a control write used when no exit device */
-#define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite   \
-                                   */
-#define KABI_SYS_COUNT 5
+/* clang-format off */
+#define KABI_SYS_WRITE          0 /* (buf, len): console write; returns len */
+#define KABI_SYS_EXIT           1 /* (code): leave the virtual machine; does not return */
+#define KABI_SYS_SET_USER_GS    2 /* (base): this CPU's GS base at CPL3 */
+#define KABI_SYS_SET_POWEROFF   3 /* (port, value): ACPI PM1a control write, used without exit device */
+#define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite */
+#define KABI_SYS_KVMCLOCK       5 /* (struct pvclock_vcpu_time_info *): enable; NULL: disable */
+#define KABI_SYS_PIT_CALIBRATE  6 /* (): TSC ticks while the 8254 counts PIT_CALIBRATE_TICKS */
+#define KABI_SYS_COUNT          7
+/* clang-format on */
 
 /* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
-#define KABI_EFAULT 14
-#define KABI_EINVAL 22
-#define KABI_ENOSYS 88
+#define KABI_EFAULT    14
+#define KABI_EINVAL    22
+#define KABI_ENOSYS    88
+#define KABI_ETIMEDOUT 116
 
 /* Exit codes the core uses on its own. Guest exit codes are 0-127 (the exit device carries 7
  * bits); an unhandled exception exits with KABI_EXIT_FAULT_BASE + vector. */

@@ -1,5 +1,7 @@
 /* CPL0: the system calls of the core, and leaving the machine. */
 #include "kcore.h"
+#include "kvm_para.h"
+#include "pit8254.h"
 #include "platform.h"
 #include "x86.h"
 #include "x86_ops.h"
@@ -55,6 +57,31 @@ static long selftest_fault(long vector)
     return -KABI_EINVAL;
 }
 
+/* Points KVM's clock at a user buffer (the runtime reads the TSC rate from it), or stops it. */
+static long kvmclock(uint64_t addr)
+{
+    if (addr && (!user_buffer_ok(addr, sizeof(struct pvclock_vcpu_time_info)) || addr % 32))
+        return -KABI_EFAULT;
+    x86_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, addr ? addr | KVM_SYSTEM_TIME_ENABLE : 0);
+    return 0;
+}
+
+/* TSC ticks while the 8254's counter 2 counts PIT_CALIBRATE_TICKS down in mode 0. */
+static long pit_calibrate(void)
+{
+    uint8_t portb = x86_inb(PIT_PORT_B);
+    x86_outb(PIT_PORT_B, (portb & ~PIT_PORT_B_SPEAKER) | PIT_PORT_B_GATE2);
+    x86_outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LOBYTE_HIBYTE | PIT_CMD_MODE0);
+    x86_outb(PIT_CHANNEL2_DATA, PIT_CALIBRATE_TICKS & 0xFF);
+    x86_outb(PIT_CHANNEL2_DATA, PIT_CALIBRATE_TICKS >> 8);
+    uint64_t start = x86_rdtsc(), ticks = 0;
+    while (!(x86_inb(PIT_PORT_B) & PIT_PORT_B_OUT2) && ticks < PIT_CALIBRATE_GIVE_UP)
+        ticks = x86_rdtsc() - start;
+    ticks = x86_rdtsc() - start;
+    x86_outb(PIT_PORT_B, portb);
+    return ticks < PIT_CALIBRATE_GIVE_UP ? (long)ticks : -KABI_ETIMEDOUT;
+}
+
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
     (void)a2;
@@ -79,6 +106,10 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return 0;
     case KABI_SYS_SELFTEST_FAULT:
         return selftest_fault(a0);
+    case KABI_SYS_KVMCLOCK:
+        return kvmclock((uint64_t)a0);
+    case KABI_SYS_PIT_CALIBRATE:
+        return pit_calibrate();
     default:
         return -KABI_ENOSYS;
     }

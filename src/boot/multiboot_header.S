@@ -28,3 +28,5 @@ mb1_header:
         .long   __load_end      /* load_end_addr */
         .long   __bss_end       /* bss_end_addr */
         .long   kboot_entry32   /* entry_addr */
+
+        .section .note.GNU-stack, "", @progbits

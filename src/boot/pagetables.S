@@ -45,3 +45,5 @@ kpt_low:
         .quad   (i << X86_PAGE_SHIFT) + PT_USER
         .set    i, i + 1
         .endr
+
+        .section .note.GNU-stack, "", @progbits

@@ -20,10 +20,11 @@ uint64_t runtime_heap_free(void);
 /* The heap for _sbrk: [start, end) */
 void runtime_heap_init(uint64_t start, uint64_t end);
 
-/* clock.c: the TSC rate from CPUID (0 when unknown), an override from a calibration, and a
- * conversion (0 when the rate is unknown). */
+/* clock.c: finds the TSC rate once at start-up; the rate (0 when no source gave one), where it
+ * came from ("kvmclock", "cpuid", "pit", "none"), and ticks in nanoseconds (0 when unknown). */
+void runtime_clock_init(void);
 uint64_t runtime_tsc_hz(void);
-void runtime_set_tsc_hz(uint64_t hz);
+const char *runtime_tsc_source(void);
 uint64_t runtime_tsc_to_ns(uint64_t ticks);
 
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */

@@ -136,6 +136,7 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
                 runtime_boot.nerrors, runtime_boot.error);
     char **argv;
     int argc = split_arguments(&argv);
+    runtime_clock_init();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();
     exit(main(argc, argv));

@@ -36,4 +36,14 @@ static inline long usys_set_poweroff(unsigned port, unsigned value)
     return usys_call(KABI_SYS_SET_POWEROFF, (long)port, (long)value, 0, 0);
 }
 
+static inline long usys_kvmclock(void *pvclock)
+{
+    return usys_call(KABI_SYS_KVMCLOCK, (long)pvclock, 0, 0, 0);
+}
+
+static inline long usys_pit_calibrate(void)
+{
+    return usys_call(KABI_SYS_PIT_CALIBRATE, 0, 0, 0, 0);
+}
+
 #endif
