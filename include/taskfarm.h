@@ -1,4 +1,8 @@
-/* taskfarm: the public API. */
+/* taskfarm: the public API.
+ *
+ * The same header serves the bare-metal runtime (libtaskfarm.a, linked into a bootable image) and
+ * the Linux build (libtaskfarm-host.a, where threads stand in for CPUs). Functions marked
+ * "guest only" exist only in the bare-metal runtime. */
 #ifndef TASKFARM_H
 #define TASKFARM_H
 
@@ -9,22 +13,187 @@
 extern "C" {
 #endif
 
+/* ---- Errors ------------------------------------------------------------------------------------
+ * Every function that can fail returns 0 (or a non-negative value) on success and one of these
+ * negative codes on failure. tf_strerror() names them. */
+#define TF_EINVAL     (-1) /* an argument is out of range (NULL function, bad CPU index, ...) */
+#define TF_EBADTASK   (-2) /* no such task: never submitted, or its result was already taken */
+#define TF_ENOSPC     (-3) /* too many tasks outstanding (see tf_submit) */
+#define TF_EPERM      (-4) /* called on a CPU that may not call it (see each function) */
+#define TF_ENODEV     (-5) /* no such device (no network card) */
+#define TF_ENOMEM     (-6) /* out of memory */
+#define TF_EAGAIN     (-7) /* nothing there yet (non-blocking calls) */
+#define TF_ETIMEDOUT  (-8) /* the wait ran out of time */
+#define TF_EADDRINUSE (-9) /* the UDP port is bound already */
+#define TF_EMSGSIZE   (-10) /* a datagram too large for one frame, or for the caller's buffer */
+#define TF_ENETDOWN   (-11) /* the network has no address yet (DHCP failed, none given) */
+/* A task that raised CPU exception `v` (divide error 0, invalid opcode 6, general protection 13,
+ * page fault 14, ...) ends with TF_EFAULT_BASE - v. TF_FAULT_VECTOR(err) gives v back. */
+#define TF_EFAULT_BASE       (-256)
+#define TF_IS_FAULT(err)     ((err) <= TF_EFAULT_BASE && (err) > TF_EFAULT_BASE - 256)
+#define TF_FAULT_VECTOR(err) (TF_EFAULT_BASE - (err))
+
+/* A static string describing `err` (one of the codes above), e.g. "task faulted: #DE divide
+ * error". Any CPU. */
+const char *tf_strerror(int err);
+
 /* ---- Machine and boot ------------------------------------------------------------------------
  * Any CPU may call these once main() has started. */
 
 /* The value of the boot option "tf.NAME=VALUE" (the last one given), or NULL. Options given this
- * way are taken out of main()'s argv. Example: tf_option("park") for "tf.park=hlt". */
+ * way are taken out of main()'s argv. Example: tf_option("park") for "tf.park=hlt". On Linux the
+ * environment variable TF_NAME (upper case) plays the same part. */
 const char *tf_option(const char *name);
 
-/* Bytes of RAM the boot loader's memory map reports as available. */
+/* Bytes of RAM the boot loader's memory map reports as available. Guest only. */
 uint64_t tf_memory_bytes(void);
 
-/* Bytes of RAM the heap (malloc) may still grow into. */
+/* Bytes of RAM the heap (malloc) may still grow into. Guest only. */
 uint64_t tf_heap_free_bytes(void);
 
 /* Nanoseconds from the first instruction of the image to the start of main(), or 0 when the
- * clock could not be calibrated. */
+ * clock could not be calibrated. Guest only. */
 uint64_t tf_boot_ns(void);
+
+/* A monotonic clock in nanoseconds (the calibrated TSC in the guest, CLOCK_MONOTONIC on Linux).
+ * Any CPU. */
+uint64_t tf_now_ns(void);
+
+/* ---- CPUs ------------------------------------------------------------------------------------
+ * CPUs are numbered densely from 0 (the bootstrap CPU, which runs main()) to tf_cpu_count() - 1,
+ * whatever their (possibly sparse) APIC IDs. Any CPU may call these. */
+
+/* CPUs online, including the bootstrap CPU (>= 1). */
+unsigned tf_cpu_count(void);
+
+/* The calling CPU's number. */
+unsigned tf_cpu_self(void);
+
+/* Where a CPU sits: its APIC ID, its package (socket), its core within the package and its SMT
+ * thread within the core. CPUs with the same package and core are siblings. */
+struct tf_cpu_info {
+    uint32_t apic_id;
+    uint32_t package;
+    uint32_t core;
+    uint32_t thread;
+};
+/* Fills *info for CPU `cpu`; 0, or TF_EINVAL for a CPU that does not exist. */
+int tf_cpu_info(unsigned cpu, struct tf_cpu_info *info);
+
+/* What a CPU has done since boot. */
+struct tf_cpu_stats {
+    uint64_t tasks;     /* tasks it ran to the end (faulted ones included) */
+    uint64_t faults;    /* tasks that ended with a CPU exception */
+    uint64_t busy_ns;   /* time inside tasks */
+    uint64_t parked_ns; /* time halted (HLT/MWAIT) waiting for work */
+    uint64_t wakeups;   /* times another CPU had to wake it */
+};
+/* Fills *stats for CPU `cpu`; 0, or TF_EINVAL. The figures of a CPU that is running are read
+ * without stopping it and may be a moment old. */
+int tf_cpu_stats(unsigned cpu, struct tf_cpu_stats *stats);
+
+/* ---- Tasks -----------------------------------------------------------------------------------
+ * A task is a function and an argument; it runs to completion on one CPU (no preemption) and
+ * returns a 64-bit result. tf_submit hands it to an idle CPU in placement order (boot option
+ * tf.place=siblings, the default: fill the SMT siblings of a core, starting with the bootstrap
+ * CPU's own, before waking another core; or tf.place=spread: one task per core first) or queues
+ * it when every CPU is busy; a CPU that finishes takes the next queued task itself, and the
+ * bootstrap CPU runs queued tasks while it waits.
+ *
+ * tf_submit and the tf_wait family may be called only from the bootstrap CPU (CPU 0), not from
+ * inside a task (TF_EPERM otherwise). Each task's result must be taken exactly once, by one of
+ * tf_wait, tf_wait_any or tf_wait_all; its handle is then no longer valid. */
+
+typedef uint64_t (*tf_task_fn)(void *arg);
+typedef int64_t tf_task_t; /* a task handle (>= 0) */
+
+/* At most this many tasks may be submitted and not yet waited for. */
+#define TF_MAX_TASKS 65536
+
+/* Submits fn(arg). Returns the task's handle, or TF_EINVAL (fn is NULL), TF_ENOSPC or TF_EPERM.
+ * `arg` is the caller's: it must stay valid until the task's result has been taken. */
+tf_task_t tf_submit(tf_task_fn fn, void *arg);
+
+/* Waits for one task and stores its result in *result (which may be NULL). Returns 0; the task's
+ * error (TF_EFAULT_BASE - vector when it faulted; *result is then 0); TF_EBADTASK; or TF_EPERM. */
+int tf_wait(tf_task_t task, uint64_t *result);
+
+/* Waits until any of tasks[0..n) has finished, takes its result and returns its position in the
+ * array; *result and *error (either may be NULL) get its result and its error (0 when it
+ * succeeded). Returns TF_EINVAL for n == 0, TF_EBADTASK when a handle is invalid, TF_EPERM. The
+ * tasks not chosen stay outstanding. */
+int tf_wait_any(const tf_task_t *tasks, size_t n, uint64_t *result, int *error);
+
+/* Waits for all of tasks[0..n) and takes their results: results[i] and errors[i] (either array
+ * may be NULL) get task i's result and error. Returns 0 when every task succeeded, otherwise the
+ * first task's error in array order; TF_EBADTASK (nothing is taken then) or TF_EPERM. */
+int tf_wait_all(const tf_task_t *tasks, size_t n, uint64_t *results, int *errors);
+
+/* The CPU that ran (or is running) a task not yet waited for, or -1 while it is queued;
+ * TF_EBADTASK for a handle that is not outstanding. For tests and tracing. */
+int tf_task_cpu(tf_task_t task);
+
+/* ---- Network (guest only) ---------------------------------------------------------------------
+ * IPv4 over the first virtio-net device. Addresses and ports are in host byte order. Only the
+ * bootstrap CPU may call these (TF_EPERM otherwise). */
+
+/* Brings the network up: finds the NIC, then takes the address from the boot options
+ * tf.ip=A.B.C.D/PREFIX (and tf.gw=A.B.C.D), or asks DHCP for one (waiting up to `timeout_ns`, 0:
+ * a default of a few seconds). Returns 0, TF_ENODEV (no NIC), TF_ETIMEDOUT (no DHCP answer). */
+int tf_net_start(uint64_t timeout_ns);
+
+/* The address in use (0 before tf_net_start succeeded), its prefix length and the gateway. */
+struct tf_net_config {
+    uint32_t ip;
+    uint32_t prefix_len;
+    uint32_t gateway;
+    uint8_t mac[6];
+    uint8_t dhcp; /* 1 when the address came from DHCP */
+};
+int tf_net_config(struct tf_net_config *config);
+
+/* Where a datagram came from, or where it goes. */
+struct tf_udp_peer {
+    uint32_t ip;
+    uint16_t port;
+};
+
+/* Opens a UDP socket bound to `port`. Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC,
+ * TF_ENETDOWN. Datagrams to a port nobody bound are dropped and counted. */
+int tf_udp_bind(uint16_t port);
+
+/* Receives one datagram into buf (at most len bytes) and says who sent it. Blocks until one
+ * arrives or `timeout_ns` passes (0: wait forever; the CPU halts meanwhile: no polling, no timer
+ * tick); TF_UDP_NONBLOCK returns TF_EAGAIN at once when none is queued. Returns the datagram's
+ * length; a longer datagram is cut to `len` and TF_EMSGSIZE returned instead. */
+#define TF_UDP_NONBLOCK UINT64_MAX
+int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint64_t timeout_ns);
+
+/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes). Returns len, TF_EMSGSIZE, TF_ENETDOWN,
+ * or TF_ETIMEDOUT when the next hop's MAC address could not be resolved. */
+#define TF_UDP_MAX_PAYLOAD 1472
+int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer *to);
+
+/* Closes a socket; datagrams queued on it are dropped. */
+int tf_udp_close(int sock);
+
+/* What the network saw since tf_net_start. Every frame received is counted exactly once: either
+ * delivered/answered, or dropped under one reason. */
+struct tf_net_stats {
+    uint64_t rx_frames, tx_frames;
+    uint64_t rx_udp_delivered, tx_udp;
+    uint64_t arp_replies_sent, icmp_echo_replies_sent;
+    uint64_t drop_bad_length;   /* truncated headers, lengths that disagree with the frame */
+    uint64_t drop_bad_checksum; /* IPv4 header, UDP or ICMP checksum */
+    uint64_t drop_not_for_us;   /* another MAC or IPv4 address */
+    uint64_t drop_fragment;     /* IPv4 fragments (not reassembled) */
+    uint64_t drop_ip_options;   /* IPv4 headers with options */
+    uint64_t drop_no_listener;  /* UDP to a port nobody bound */
+    uint64_t drop_queue_full;   /* a socket's queue was full */
+    uint64_t drop_unsupported;  /* other ethertypes, IP protocols, ARP/ICMP kinds */
+    uint64_t drop_oversize;     /* frames larger than the receive buffer */
+};
+int tf_net_stats(struct tf_net_stats *stats);
 
 #ifdef __cplusplus
 }

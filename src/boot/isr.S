@@ -12,6 +12,7 @@
 #include "x86.h"
 #include "kabi.h"
 #include "kcore.h"
+#include "lapic_regs.h"
 
 #define ISR_STUB_SIZE 16
 
@@ -33,6 +34,19 @@ kisr_stubs:
         pushq   $vec
         jmp     isr_common
         .endif
+        .set    vec, vec + 1
+        .endr
+
+/* Vectors 32-255 without a handler of their own: report the unexpected interrupt (ktrap.c) */
+        .balign ISR_STUB_SIZE
+        .globl  kirq_stubs
+kirq_stubs:
+        .set    vec, X86_EXCEPTIONS
+        .rept   256 - X86_EXCEPTIONS
+        .balign ISR_STUB_SIZE
+        pushq   $0
+        pushq   $vec
+        jmp     isr_common
         .set    vec, vec + 1
         .endr
 
@@ -100,6 +114,49 @@ kpage_fault_entry:
         iretq
 1:      pushq   $X86_VEC_PF
         jmp     isr_common
+
+/* The wake-up IPI: acknowledge it and resume (the parked CPU returns from its HLT or MWAIT).
+ * Touches no per-CPU data, so it needs no SWAPGS. */
+        .globl  kwake_entry, kspurious_entry
+kwake_entry:
+        pushq   %rax
+        cmpl    $0, klapic_x2apic
+        jne     1f
+        movq    klapic_eoi_address, %rax
+        movl    $0, (%rax)
+        popq    %rax
+        iretq
+1:      pushq   %rcx
+        pushq   %rdx
+        movl    $LAPIC_X2APIC_MSR(LAPIC_EOI), %ecx
+        xorl    %eax, %eax
+        xorl    %edx, %edx
+        wrmsr
+        popq    %rdx
+        popq    %rcx
+        popq    %rax
+        iretq
+
+/* Spurious LAPIC interrupts need no EOI (SDM vol. 3A 11.9) */
+kspurious_entry:
+        iretq
+
+/* kenter_user(rip, rsp, arg0): leave CPL0 for rip(arg0) at CPL3 on the stack whose top is rsp,
+ * interrupts on. The kernel GS base stays in KERNEL_GS_BASE for the next entry. */
+        .globl  kenter_user
+kenter_user:
+        pushq   $(KABI_SEL_UDATA | KABI_RPL3)
+        subq    $8, %rsi                /* as if called: RSP+8 16-aligned */
+        pushq   %rsi
+        pushq   $(X86_RFLAGS_RESERVED | X86_RFLAGS_IF)
+        pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
+        pushq   %rdi
+        movq    %rdx, %rdi
+        movl    $(KABI_SEL_UDATA | KABI_RPL3), %eax
+        movl    %eax, %ds
+        movl    %eax, %es
+        swapgs
+        iretq
 
         .globl  ksyscall_entry
 ksyscall_entry:

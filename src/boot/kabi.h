@@ -28,11 +28,45 @@
 #define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite */
 #define KABI_SYS_KVMCLOCK       5 /* (struct pvclock_vcpu_time_info *): enable; NULL: disable */
 #define KABI_SYS_PIT_CALIBRATE  6 /* (): TSC ticks while the 8254 counts PIT_CALIBRATE_TICKS */
-#define KABI_SYS_COUNT          7
+#define KABI_SYS_SMP_SETUP      7 /* (struct kabi_smp_setup *): CPU table, LAPIC, trampoline */
+#define KABI_SYS_SMP_START      8 /* (cpu, KABI_SMP_INIT or KABI_SMP_SIPI): one step of INIT-SIPI-SIPI */
+#define KABI_SYS_WAKE           9 /* (cpu): wake-up IPI */
+#define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
+#define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
+/* 12-15: task fault containment (src/sched with src/boot/ktrap.c) */
+/* 16-31: devices: PCI configuration, port I/O, MSI-X, doorbells (src/udp) */
+#define KABI_SYS_COUNT         32
 /* clang-format on */
+
+#define KABI_SMP_INIT  0
+#define KABI_SMP_SIPI  1
+#define KABI_PARK_HLT   0
+#define KABI_PARK_MWAIT 1
+
+/* Interrupt vectors of the core */
+#define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
+#define KABI_VEC_SPURIOUS 0xFF /* LAPIC spurious-interrupt vector */
+
+/* Application-processor start-up code is copied to this page (below 1 MiB, 4 KiB aligned: the
+ * SIPI vector is its page number). The runtime checks that the memory map says it is free. */
+#define KABI_TRAMPOLINE_ADDR 0x8000
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+/* What the runtime tells the core before starting the other CPUs. CPU 0 is the BSP; the core
+ * keeps a copy of apic_ids and reads user_stack_tops when each CPU starts. */
+struct kabi_smp_setup {
+    uint32_t count;                       /* CPUs including the BSP, at most TF_MAX_CPUS */
+    uint32_t x2apic;                      /* nonzero: x2APIC mode on every CPU */
+    uint64_t xapic_base;                  /* LAPIC MMIO base (xAPIC mode) */
+    uint32_t apic_ids[TF_MAX_CPUS];       /* APIC ID of each CPU index */
+    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters tf_ap_entry(index) on this stack */
+};
+#endif
 
 /* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
 #define KABI_EFAULT    14
+#define KABI_ENOMEM    12
 #define KABI_EINVAL    22
 #define KABI_ENOSYS    88
 #define KABI_ETIMEDOUT 116

@@ -5,7 +5,8 @@
 
 #include "kabi.h"
 
-#define KCORE_KSTACK_SIZE 8192 /* per CPU: system calls and exception reports */
+#define KCORE_KSTACK_SHIFT 13
+#define KCORE_KSTACK_SIZE  (1 << KCORE_KSTACK_SHIFT) /* per CPU: system calls, exception reports */
 #define KCORE_IST_SIZE    4096 /* per CPU and IST slot: double fault, NMI */
 #define KCORE_IST_DF      1    /* TSS IST index for #DF */
 #define KCORE_IST_NMI     2    /* TSS IST index for NMI */
@@ -47,6 +48,14 @@ void ktrap(struct trap_frame *frame);
 /* ksyscall.c */
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr);
 _Noreturn void kcore_exit(int code);
+int kcore_user_buffer_ok(uint64_t addr, uint64_t len);
+/* kpaging.c */
+long kpaging_guard_page(uint64_t addr);
+/* ksmp.c (src/apic) */
+long ksmp_setup(const struct kabi_smp_setup *setup);
+long ksmp_start(uint64_t cpu, uint64_t step);
+long ksmp_wake(uint64_t cpu);
+long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode);
 _Noreturn void kcore_halt_forever(void);
 /* kconsole.c */
 void kconsole_init(void);

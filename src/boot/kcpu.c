@@ -60,8 +60,8 @@ static struct tss ktss[TF_MAX_CPUS];
 static struct idt_gate kidt[IDT_VECTORS] __attribute__((aligned(16)));
 
 extern char kstacks[], kist_df[], kist_nmi[];
-extern char kisr_stubs[];
-extern char ksyscall_entry[];
+extern char kisr_stubs[], kirq_stubs[];
+extern char ksyscall_entry[], kwake_entry[], kspurious_entry[];
 #define ISR_STUB_SIZE 16
 
 static void idt_set(unsigned vector, const void *handler, unsigned ist, unsigned dpl_bits)
@@ -147,6 +147,10 @@ void kcore_init_bsp(void)
         unsigned ist = v == X86_VEC_DF ? KCORE_IST_DF : v == X86_VEC_NMI ? KCORE_IST_NMI : 0;
         idt_set(v, kisr_stubs + v * ISR_STUB_SIZE, ist, 0);
     }
+    for (unsigned v = X86_EXCEPTIONS; v < IDT_VECTORS; v++)
+        idt_set(v, kirq_stubs + (v - X86_EXCEPTIONS) * ISR_STUB_SIZE, 0, 0);
+    idt_set(KABI_VEC_WAKE, kwake_entry, 0, 0);
+    idt_set(KABI_VEC_SPURIOUS, kspurious_entry, 0, 0);
     kconsole_init();
     kcore_cpu_init(0);
 }

@@ -17,7 +17,7 @@ static int overlaps(uint64_t a, uint64_t len, const char *lo, const char *hi)
 }
 
 /* A buffer CPL3 may hand us: inside the identity map, not in page 0, not in the core. */
-static int user_buffer_ok(uint64_t a, uint64_t len)
+int kcore_user_buffer_ok(uint64_t a, uint64_t len)
 {
     return a >= X86_PAGE_SIZE && len <= PLAT_MAPPED_LIMIT - a &&
            !overlaps(a, len, __image_start, __kernel_end) &&
@@ -53,6 +53,11 @@ static long selftest_fault(long vector)
     case X86_VEC_UD:
         __asm__ volatile("ud2");
         break;
+    case X86_VEC_DF: {
+        struct { uint16_t l; uint64_t b; } __attribute__((packed)) z = {0, 0};
+        __asm__ volatile("lidt %0; ud2" :: "m"(z));
+        break;
+    }
     }
     return -KABI_EINVAL;
 }
@@ -60,7 +65,7 @@ static long selftest_fault(long vector)
 /* Points KVM's clock at a user buffer (the runtime reads the TSC rate from it), or stops it. */
 static long kvmclock(uint64_t addr)
 {
-    if (addr && (!user_buffer_ok(addr, sizeof(struct pvclock_vcpu_time_info)) || addr % 32))
+    if (addr && (!kcore_user_buffer_ok(addr, sizeof(struct pvclock_vcpu_time_info)) || addr % 32))
         return -KABI_EFAULT;
     x86_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, addr ? addr | KVM_SYSTEM_TIME_ENABLE : 0);
     return 0;
@@ -84,11 +89,10 @@ static long pit_calibrate(void)
 
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
-    (void)a2;
     (void)a3;
     switch (nr) {
     case KABI_SYS_WRITE:
-        if (!user_buffer_ok((uint64_t)a0, (uint64_t)a1))
+        if (!kcore_user_buffer_ok((uint64_t)a0, (uint64_t)a1))
             return -KABI_EFAULT;
         kconsole_write((const char *)a0, (size_t)a1);
         return a1;
@@ -110,6 +114,16 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return kvmclock((uint64_t)a0);
     case KABI_SYS_PIT_CALIBRATE:
         return pit_calibrate();
+    case KABI_SYS_SMP_SETUP:
+        return ksmp_setup((const struct kabi_smp_setup *)a0);
+    case KABI_SYS_SMP_START:
+        return ksmp_start((uint64_t)a0, (uint64_t)a1);
+    case KABI_SYS_WAKE:
+        return ksmp_wake((uint64_t)a0);
+    case KABI_SYS_PARK:
+        return ksmp_park((const uint32_t *)a0, (uint64_t)a1, (uint64_t)a2);
+    case KABI_SYS_GUARD_PAGE:
+        return kpaging_guard_page((uint64_t)a0);
     default:
         return -KABI_ENOSYS;
     }

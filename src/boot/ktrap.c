@@ -3,6 +3,7 @@
  * machine with KABI_EXIT_FAULT_BASE + vector. Later layers may recover from faults at CPL3
  * instead; this is what happens when nothing does. */
 #include "kcore.h"
+#include "klapic.h"
 #include "platform.h"
 #include "x86.h"
 #include "x86_ops.h"
@@ -107,8 +108,25 @@ static void page_fault_detail(uint64_t error)
             error & X86_PF_ERR_P ? "protection violation" : "page not present");
 }
 
+/* An interrupt nobody asked for: say so once per vector, acknowledge it and carry on. */
+static void unexpected_interrupt(const struct trap_frame *tf)
+{
+    static uint8_t reported[256];
+    unsigned vector = tf->vector & 0xFF;
+    if (!reported[vector]) {
+        reported[vector] = 1;
+        kprintf("\n*** unexpected interrupt, vector %u, at CPL%u rip %lx; acknowledged and ignored\n",
+                vector, (unsigned)(tf->cs & 3), tf->rip);
+    }
+    klapic_eoi();
+}
+
 void ktrap(struct trap_frame *tf)
 {
+    if (tf->vector >= X86_EXCEPTIONS) {
+        unexpected_interrupt(tf);
+        return;
+    }
     struct kcpu *self;
     __asm__ volatile("movq %%gs:%c1, %0" : "=r"(self) : "i"(KCPU_SELF));
     unsigned cpl = tf->cs & 3, vector = tf->vector & 0xFF;

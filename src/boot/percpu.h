@@ -8,11 +8,21 @@
 
 struct _reent;
 
+/* The CPU lifecycle (changed only with atomics; src/apic/smp.c):
+ *
+ *   OFFLINE --INIT-SIPI-SIPI--> STARTING --checks in--> ONLINE (parks, runs tasks)
+ *                                   \--no answer in time--> FAILED (left out, reported)
+ */
+enum percpu_state { PERCPU_OFFLINE, PERCPU_STARTING, PERCPU_ONLINE, PERCPU_FAILED };
+
 struct tf_percpu {
-    struct tf_percpu *self; /* PERCPU_SELF */
-    uint32_t index;         /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
-    uint32_t reserved;
-    struct _reent *reent; /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
+    struct tf_percpu *self;         /* PERCPU_SELF */
+    uint32_t index;                 /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
+    uint32_t state;                 /* enum percpu_state */
+    struct _reent *reent;           /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
+    uint32_t apic_id;
+    uint32_t package, core, thread; /* topology (src/apic/topology.c) */
+    uint64_t online_tsc;            /* TSC when the CPU checked in */
 } __attribute__((aligned(64)));
 
 #define PERCPU_SELF  0

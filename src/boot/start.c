@@ -6,7 +6,9 @@
 #include "multiboot_abi.h"
 #include "percpu.h"
 #include "platform.h"
+#include "park.h"
 #include "runtime.h"
+#include "smp.h"
 #include "usys.h"
 #include "x86.h"
 #include "x86_ops.h"
@@ -137,6 +139,8 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
     char **argv;
     int argc = split_arguments(&argv);
     runtime_clock_init();
+    park_init();
+    smp_start();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();
     exit(main(argc, argv));

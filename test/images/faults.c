@@ -69,6 +69,8 @@ int main(int argc, char **argv)
         kernel_fault(X86_VEC_DE);
     else if (!strcmp(what, "kpf"))
         kernel_fault(X86_VEC_PF);
+    else if (!strcmp(what, "ktriple"))
+        kernel_fault(X86_VEC_DF);
     else if (!strcmp(what, "kud"))
         kernel_fault(X86_VEC_UD);
     else if (!strcmp(what, "exit") && argc > 2)

@@ -50,3 +50,11 @@ def symbolize(img, address):
     r = subprocess.run(["addr2line", "-f", "-e", img, hex(address)], stdout=subprocess.PIPE,
                        text=True, check=True)
     return r.stdout.splitlines()[0]
+
+
+def kvm_usable():
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+        return True
+    except OSError:
+        return False

@@ -1,0 +1,85 @@
+/* CPL0: the local APIC, in xAPIC or x2APIC mode. Only this file touches LAPIC registers. */
+#include "klapic.h"
+#include "kabi.h"
+#include "lapic_regs.h"
+#include "x86_ops.h"
+
+#define XAPIC_SEND_SPINS 100000 /* reads of the delivery status before giving up */
+
+static int x2apic_mode;
+static volatile uint32_t *xapic; /* identity-mapped, uncached (pagetables.S) */
+uint32_t klapic_x2apic;          /* read by the interrupt stubs (isr.S) */
+uint64_t klapic_eoi_address;     /* xAPIC EOI register, for the interrupt stubs */
+
+static const uint32_t lvt_registers[] = {LAPIC_LVT_TIMER, LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
+                                         LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR};
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    if (x2apic_mode)
+        return (uint32_t)x86_rdmsr(LAPIC_X2APIC_MSR(reg));
+    return xapic[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t value)
+{
+    if (x2apic_mode)
+        x86_wrmsr(LAPIC_X2APIC_MSR(reg), value);
+    else
+        xapic[reg / 4] = value;
+}
+
+void klapic_configure(int x2apic, uint64_t xapic_base)
+{
+    x2apic_mode = x2apic;
+    klapic_x2apic = (uint32_t)x2apic;
+    xapic = (volatile uint32_t *)(uintptr_t)xapic_base;
+    klapic_eoi_address = xapic_base + LAPIC_EOI;
+}
+
+void klapic_enable(void)
+{
+    uint64_t base = x86_rdmsr(IA32_APIC_BASE_MSR) | IA32_APIC_BASE_EN;
+    x86_wrmsr(IA32_APIC_BASE_MSR, base);
+    if (x2apic_mode) /* xAPIC -> x2APIC needs EN set first (SDM vol. 3A 11.12.5) */
+        x86_wrmsr(IA32_APIC_BASE_MSR, base | IA32_APIC_BASE_EXTD);
+    /* Nothing but IPIs: firmware may leave the timer or other local sources armed, possibly on
+     * vectors below 32, where an interrupt would be taken for an exception. */
+    lapic_write(LAPIC_TIMER_INITIAL, 0);
+    for (unsigned i = 0; i < sizeof(lvt_registers) / sizeof(lvt_registers[0]); i++)
+        lapic_write(lvt_registers[i], LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | KABI_VEC_SPURIOUS);
+}
+
+uint32_t klapic_id(void)
+{
+    uint32_t id = lapic_read(LAPIC_ID);
+    return x2apic_mode ? id : id >> LAPIC_XAPIC_ID_SHIFT;
+}
+
+void klapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+static int xapic_wait_idle(void)
+{
+    for (int i = 0; i < XAPIC_SEND_SPINS; i++) {
+        if (!(xapic[LAPIC_ICR_LO / 4] & LAPIC_ICR_BUSY))
+            return 0;
+        x86_pause();
+    }
+    return -KABI_ETIMEDOUT;
+}
+
+int klapic_send(uint32_t apic_id, uint32_t icr_low)
+{
+    if (x2apic_mode) {
+        x86_wrmsr(LAPIC_X2APIC_MSR(LAPIC_ICR_LO),
+                  ((uint64_t)apic_id << LAPIC_ICR_X2APIC_DEST_SHIFT) | icr_low);
+        return 0;
+    }
+    if (xapic_wait_idle())
+        return -KABI_ETIMEDOUT;
+    xapic[LAPIC_ICR_HI / 4] = apic_id << LAPIC_ICR_XAPIC_DEST_SHIFT;
+    xapic[LAPIC_ICR_LO / 4] = icr_low;
+    return xapic_wait_idle();
+}

@@ -1,0 +1,20 @@
+/* CPL0: one interface over the xAPIC (MMIO) and x2APIC (MSRs) register sets. */
+#ifndef TF_APIC_KLAPIC_H
+#define TF_APIC_KLAPIC_H
+
+#include <stdint.h>
+
+/* Chooses the mode for every CPU (x2APIC when `x2apic` is nonzero) and the xAPIC base; BSP only,
+ * before any other call. */
+void klapic_configure(int x2apic, uint64_t xapic_base);
+/* Enables this CPU's LAPIC in the configured mode: software enable, spurious vector, TPR 0,
+ * LINT0/LINT1/error LVTs masked. */
+void klapic_enable(void);
+uint32_t klapic_id(void);
+void klapic_eoi(void);
+/* Sends an IPI (ICR low bits: delivery mode, vector, level, trigger) to one APIC ID. In xAPIC
+ * mode waits for the previous and this command's delivery status (bounded). Returns 0, or
+ * -KABI_ETIMEDOUT when the LAPIC never accepted it. */
+int klapic_send(uint32_t apic_id, uint32_t icr_low);
+
+#endif

@@ -1,0 +1,94 @@
+/* CPL0: starting the other CPUs, waking them, and parking a CPU. The runtime decides (which
+ * CPUs, in which order, how long to wait between steps, on its calibrated clock); the core only
+ * performs each privileged step. See src/apic/smp.c for the sequence. */
+#include "kabi.h"
+#include "kcore.h"
+#include "klapic.h"
+#include "lapic_regs.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+extern uint64_t kpt_low[];
+_Noreturn void kenter_user(uint64_t rip, uint64_t rsp, uint64_t arg0);
+void tf_ap_entry(unsigned index);
+
+uint32_t ksmp_count = 1;                 /* read by kap_entry64 */
+uint32_t ksmp_apic_ids[TF_MAX_CPUS];     /* read by kap_entry64 */
+static const struct kabi_smp_setup *ksmp_user; /* the runtime's copy, for the user stacks */
+
+_Static_assert(KABI_TRAMPOLINE_ADDR % X86_PAGE_SIZE == 0 &&
+                   KABI_TRAMPOLINE_ADDR <= LAPIC_SIPI_MAX_ADDR,
+               "the SIPI vector is the start-up page number below 1 MiB");
+
+/* The runtime has copied the start-up code to its page; from now on that page is the core's. */
+static void protect_trampoline(void)
+{
+    kpt_low[KABI_TRAMPOLINE_ADDR >> X86_PAGE_SHIFT] &= ~(uint64_t)X86_PTE_U;
+    __asm__ volatile("invlpg (%0)" ::"r"(KABI_TRAMPOLINE_ADDR) : "memory");
+}
+
+long ksmp_setup(const struct kabi_smp_setup *s)
+{
+    if (!kcore_user_buffer_ok((uint64_t)(uintptr_t)s, sizeof(*s)) || s->count < 1 ||
+        s->count > TF_MAX_CPUS || ksmp_user)
+        return -KABI_EINVAL;
+    for (uint32_t i = 0; i < s->count; i++)
+        ksmp_apic_ids[i] = s->apic_ids[i];
+    ksmp_user = s;
+    if (s->count > 1)
+        protect_trampoline();
+    __atomic_store_n(&ksmp_count, s->count, __ATOMIC_RELEASE);
+    klapic_configure(s->x2apic != 0, s->xapic_base);
+    klapic_enable();
+    return 0;
+}
+
+/* INIT: assert, then de-assert (level triggered), as the SDM's MP initialization sequence sends
+ * it; SIPI: the start-up page. The waits between them are the runtime's (SDM vol. 3A 9.4.4.1). */
+long ksmp_start(uint64_t cpu, uint64_t step)
+{
+    if (!ksmp_user || cpu == 0 || cpu >= ksmp_count)
+        return -KABI_EINVAL;
+    uint32_t id = ksmp_apic_ids[cpu];
+    if (step == KABI_SMP_INIT) {
+        int rc = klapic_send(id, LAPIC_ICR_INIT | LAPIC_ICR_ASSERT | LAPIC_ICR_LEVEL);
+        return rc ? rc : klapic_send(id, LAPIC_ICR_INIT | LAPIC_ICR_LEVEL);
+    }
+    if (step == KABI_SMP_SIPI)
+        return klapic_send(id, LAPIC_ICR_STARTUP | (KABI_TRAMPOLINE_ADDR >> LAPIC_SIPI_PAGE_SHIFT));
+    return -KABI_EINVAL;
+}
+
+long ksmp_wake(uint64_t cpu)
+{
+    if (cpu >= ksmp_count)
+        return -KABI_EINVAL;
+    return klapic_send(ksmp_apic_ids[cpu], LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | KABI_VEC_WAKE);
+}
+
+/* Sleeps until an interrupt unless *word already differs from `seen`. Entered with interrupts
+ * off (SYSCALL's FMASK), so a wake-up IPI sent after the check stays pending until STI, whose
+ * one-instruction shadow covers the HLT or MWAIT: no wake-up is lost. */
+long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode)
+{
+    if (!kcore_user_buffer_ok((uint64_t)(uintptr_t)word, sizeof(*word)))
+        return -KABI_EFAULT;
+    if (mode == KABI_PARK_MWAIT) {
+        __asm__ volatile("monitor" ::"a"(word), "c"(0), "d"(0));
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == (uint32_t)seen)
+            __asm__ volatile("sti; mwait; cli" ::"a"(0), "c"(0) : "memory");
+        return 0;
+    }
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == (uint32_t)seen)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    return 0;
+}
+
+/* An AP's first C code, on its kernel stack (from kap_entry64). */
+_Noreturn void kap_main(unsigned index)
+{
+    kcore_cpu_init(index);
+    klapic_enable();
+    uint64_t stack = ksmp_user->user_stack_tops[index];
+    kenter_user((uint64_t)(uintptr_t)tf_ap_entry, stack, index);
+}

@@ -1,0 +1,92 @@
+/* CPL3: spin, then park through the core (see park.h).
+ *
+ * No lost wake-ups: a parking CPU first announces itself in `sleeping` and then checks its word
+ * inside the core with interrupts off; a waker first changes the word and then reads `sleeping`.
+ * Both orders are sequentially consistent, so either the parker sees the new word, or the waker
+ * sees `sleeping` and sends the IPI (which stays pending until the parker's STI; HLT). */
+#include "park.h"
+#include "taskfarm.h"
+#include "percpu.h"
+#include "runtime.h"
+#include "usys.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SPIN_US_DEFAULT 50
+
+struct park_cpu {
+    uint32_t sleeping; /* 1 while inside the core's HLT path */
+    struct park_stats stats;
+} __attribute__((aligned(64)));
+
+static struct park_cpu park_cpus[TF_MAX_CPUS];
+static enum park_policy policy = PARK_HLT;
+static uint64_t spin_ticks, spin_ns;
+static const char *const policy_names[] = {"hlt", "mwait", "spin"};
+
+static int cpu_offers_mwait(void)
+{
+    return (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_MONITOR) != 0;
+}
+
+void park_init(void)
+{
+    policy = cpu_offers_mwait() ? PARK_MWAIT : PARK_HLT;
+    const char *o = tf_option("park");
+    if (o && !strcmp(o, "hlt"))
+        policy = PARK_HLT;
+    else if (o && !strcmp(o, "spin"))
+        policy = PARK_SPIN;
+    else if (o && !strcmp(o, "mwait") && cpu_offers_mwait())
+        policy = PARK_MWAIT;
+    o = tf_option("spin_us");
+    spin_ns = (o ? strtoull(o, NULL, 10) : SPIN_US_DEFAULT) * 1000;
+    spin_ticks = (uint64_t)((unsigned __int128)spin_ns * runtime_tsc_hz() / 1000000000u);
+}
+
+enum park_policy park_policy(void) { return policy; }
+const char *park_policy_name(void) { return policy_names[policy]; }
+uint64_t park_spin_ns(void) { return spin_ns; }
+const struct park_stats *park_stats(unsigned cpu) { return &park_cpus[cpu].stats; }
+
+static int spin(const uint32_t *word, uint32_t seen, uint64_t ticks)
+{
+    uint64_t start = x86_rdtsc();
+    do {
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen)
+            return 1;
+        x86_pause();
+    } while (policy == PARK_SPIN || x86_rdtsc() - start < ticks);
+    return 0;
+}
+
+void park_wait(const uint32_t *word, uint32_t seen)
+{
+    if (spin(word, seen, spin_ticks))
+        return;
+    struct park_cpu *me = &park_cpus[percpu_index()];
+    uint64_t start = x86_rdtsc();
+    if (policy == PARK_MWAIT) {
+        usys_call(KABI_SYS_PARK, (long)word, seen, KABI_PARK_MWAIT, 0);
+    } else {
+        __atomic_store_n(&me->sleeping, 1, __ATOMIC_SEQ_CST);
+        usys_call(KABI_SYS_PARK, (long)word, seen, KABI_PARK_HLT, 0);
+        __atomic_store_n(&me->sleeping, 0, __ATOMIC_RELAXED);
+    }
+    me->stats.parks++;
+    me->stats.parked_ns += runtime_tsc_to_ns(x86_rdtsc() - start);
+}
+
+void park_wake(unsigned cpu)
+{
+    if (policy != PARK_HLT)
+        return; /* MWAIT: the store to the watched line is the wake-up; spin: nothing to do */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* orders the caller's word store before the read */
+    if (__atomic_load_n(&park_cpus[cpu].sleeping, __ATOMIC_SEQ_CST)) {
+        __atomic_fetch_add(&park_cpus[cpu].stats.wakeups, 1, __ATOMIC_RELAXED);
+        usys_call(KABI_SYS_WAKE, (long)cpu, 0, 0, 0);
+    }
+}

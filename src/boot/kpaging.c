@@ -1,0 +1,49 @@
+/* CPL0: changes to the boot identity map after start-up. Only guard pages so far: a 4 KiB hole
+ * below each CPU's stack, so an overflow faults instead of running into the next stack. A 2 MiB
+ * page holding a guard page is split into 512 4 KiB pages, using a page table from a fixed pool;
+ * that is 512 stores, done once per 2 MiB (the runtime allocates all stacks together). */
+#include "kcore.h"
+#include "platform.h"
+#include "x86.h"
+
+#define KPAGING_SPLIT_TABLES 64 /* 128 MiB of 4 KiB-mapped user memory */
+#define PTE_USER             (X86_PTE_P | X86_PTE_W | X86_PTE_U)
+#define PTE_ADDRESS_MASK     0x000FFFFFFFFFF000ull
+
+extern uint64_t kpd[]; /* pagetables.S: 2048 entries covering 4 GiB */
+extern char __image_end[];
+
+static uint64_t split_tables[KPAGING_SPLIT_TABLES][X86_PT_ENTRIES]
+    __attribute__((aligned(X86_PAGE_SIZE)));
+static unsigned split_used;
+
+static uint64_t *split_large_page(uint64_t *pde)
+{
+    if (split_used == KPAGING_SPLIT_TABLES)
+        return NULL;
+    uint64_t *pt = split_tables[split_used++];
+    uint64_t base = *pde & PTE_ADDRESS_MASK & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
+    for (unsigned i = 0; i < X86_PT_ENTRIES; i++)
+        pt[i] = (base + ((uint64_t)i << X86_PAGE_SHIFT)) | PTE_USER;
+    *pde = (uint64_t)(uintptr_t)pt | PTE_USER;
+    return pt;
+}
+
+/* Unmaps the user page at `addr` (4 KiB aligned, above the image, below 4 GiB). */
+long kpaging_guard_page(uint64_t addr)
+{
+    if (addr % X86_PAGE_SIZE || addr < (uint64_t)(uintptr_t)__image_end ||
+        addr >= PLAT_MAPPED_LIMIT)
+        return -KABI_EINVAL;
+    uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
+    if (!(*pde & X86_PTE_U))
+        return -KABI_EINVAL; /* the core's own or the device window */
+    uint64_t *pt = (*pde & X86_PTE_PS) ? split_large_page(pde)
+                                        : (uint64_t *)(uintptr_t)(*pde & PTE_ADDRESS_MASK);
+    if (!pt)
+        return -KABI_ENOMEM;
+    pt[(addr >> X86_PAGE_SHIFT) % X86_PT_ENTRIES] = 0;
+    uint64_t cr3;
+    __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3)::"memory"); /* flush the TLB */
+    return 0;
+}
