@@ -13,10 +13,24 @@ if(NOT EXISTS "${TF_NEWLIB_TARBALL}")
                       "package newlib-source (apt-get install newlib-source)")
 endif()
 
-set(TF_NEWLIB_PREFIX "${CMAKE_BINARY_DIR}/newlib/install")
+set(TF_NEWLIB_PREBUILT "" CACHE PATH
+    "An existing newlib install prefix (from another build tree's newlib/install) to use instead of building one")
+if(TF_NEWLIB_PREBUILT)
+  set(TF_NEWLIB_PREFIX "${TF_NEWLIB_PREBUILT}")
+else()
+  set(TF_NEWLIB_PREFIX "${CMAKE_BINARY_DIR}/newlib/install")
+endif()
 set(TF_NEWLIB_INCLUDE "${TF_NEWLIB_PREFIX}/x86_64-elf/include")
 set(TF_NEWLIB_LIBDIR "${TF_NEWLIB_PREFIX}/x86_64-elf/lib")
 set(TF_NEWLIB_CFLAGS "-O2 -g -fno-pic -fno-pie -mno-red-zone -fno-stack-protector -fno-omit-frame-pointer -D__DYNAMIC_REENT__")
+
+if(TF_NEWLIB_PREBUILT)
+  if(NOT EXISTS "${TF_NEWLIB_LIBDIR}/libc.a")
+    message(FATAL_ERROR "TF_NEWLIB_PREBUILT: no ${TF_NEWLIB_LIBDIR}/libc.a")
+  endif()
+  add_custom_target(newlib)
+  return()
+endif()
 
 ExternalProject_Add(newlib
   URL "${TF_NEWLIB_TARBALL}"
