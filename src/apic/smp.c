@@ -11,6 +11,7 @@
  * the next wait, the waits are paid once, not once per CPU. All waits run here at CPL3 on the
  * calibrated TSC; the core only sends each IPI. */
 #include "smp.h"
+#include "fault.h"
 #include "taskfarm.h"
 #include "park.h"
 #include "percpu.h"
@@ -41,7 +42,10 @@ void smp_topology(unsigned count);
 static unsigned cpus_online = 1;
 static uint64_t start_tsc, all_online_tsc;
 
-unsigned smp_cpu_count(void) { return cpus_online; }
+unsigned smp_cpu_count(void)
+{
+    return cpus_online;
+}
 
 void smp_delay_ns(uint64_t ns)
 {
@@ -178,8 +182,7 @@ static void start_aps(unsigned count)
     send_to_starting(count, KABI_SMP_SIPI);
     uint64_t timeout_ns = (uint64_t)option_uint("ap_timeout_ms", AP_TIMEOUT_MS_DEFAULT) * 1000000;
     uint64_t start = x86_rdtsc();
-    while (count_online(count) < count &&
-           runtime_tsc_to_ns(x86_rdtsc() - start) < timeout_ns)
+    while (count_online(count) < count && runtime_tsc_to_ns(x86_rdtsc() - start) < timeout_ns)
         x86_pause();
     all_online_tsc = x86_rdtsc();
     for (unsigned i = 1; i < count; i++) {
@@ -198,6 +201,8 @@ _Noreturn void tf_ap_entry(unsigned index)
     self->self = self;
     self->index = index;
     usys_call(KABI_SYS_SET_USER_GS, (long)self, 0, 0, 0);
+    if (fault_init_cpu() < 0)
+        fprintf(stderr, "taskfarm: fault containment unavailable on CPU %u\n", index);
     self->online_tsc = x86_rdtsc();
     uint32_t expected = PERCPU_STARTING;
     if (!__atomic_compare_exchange_n(&self->state, &expected, PERCPU_ONLINE, 0, __ATOMIC_ACQ_REL,
@@ -207,7 +212,10 @@ _Noreturn void tf_ap_entry(unsigned index)
     smp_worker_main(index);
 }
 
-static const char *mode_name(int x2apic) { return x2apic ? "x2APIC" : "xAPIC"; }
+static const char *mode_name(int x2apic)
+{
+    return x2apic ? "x2APIC" : "xAPIC";
+}
 
 static void print_table(unsigned count, int x2apic)
 {
@@ -240,7 +248,8 @@ unsigned smp_start(void)
     for (unsigned i = 0; i < count; i++)
         tf_percpus[i].apic_id = setup.apic_ids[i];
     if (count > 1 && (!trampoline_page_free() || alloc_stacks(count) != 0)) {
-        fprintf(stderr, "taskfarm: no free low page or memory for CPU stacks; running on the BSP only\n");
+        fprintf(stderr,
+                "taskfarm: no free low page or memory for CPU stacks; running on the BSP only\n");
         count = setup.count = 1;
     }
     if (count > 1)

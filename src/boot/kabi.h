@@ -33,13 +33,14 @@
 #define KABI_SYS_WAKE           9 /* (cpu): wake-up IPI */
 #define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
-/* 12-15: task fault containment (src/sched with src/boot/ktrap.c) */
+#define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
+/* 13-15: reserved for task fault containment */
 /* 16-31: devices: PCI configuration, port I/O, MSI-X, doorbells (src/udp) */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
 
-#define KABI_SMP_INIT  0
-#define KABI_SMP_SIPI  1
+#define KABI_SMP_INIT   0
+#define KABI_SMP_SIPI   1
 #define KABI_PARK_HLT   0
 #define KABI_PARK_MWAIT 1
 
@@ -51,15 +52,20 @@
  * SIPI vector is its page number). The runtime checks that the memory map says it is free. */
 #define KABI_TRAMPOLINE_ADDR 0x8000
 
+/* KABI_SYS_FAULT_SETUP: a CPU exception raised at CPL3 while *armed is nonzero (all but NMI,
+ * double fault and machine check) resumes the CPU at recover_rip on recover_rsp with RDI =
+ * vector, RSI = error code, RDX = faulting RIP, RCX = CR2 (page faults, else 0), interrupts on.
+ * The core changes nothing else: the runtime disarms. */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 /* What the runtime tells the core before starting the other CPUs. CPU 0 is the BSP; the core
  * keeps a copy of apic_ids and reads user_stack_tops when each CPU starts. */
 struct kabi_smp_setup {
-    uint32_t count;                       /* CPUs including the BSP, at most TF_MAX_CPUS */
-    uint32_t x2apic;                      /* nonzero: x2APIC mode on every CPU */
-    uint64_t xapic_base;                  /* LAPIC MMIO base (xAPIC mode) */
-    uint32_t apic_ids[TF_MAX_CPUS];       /* APIC ID of each CPU index */
+    uint32_t count;                        /* CPUs including the BSP, at most TF_MAX_CPUS */
+    uint32_t x2apic;                       /* nonzero: x2APIC mode on every CPU */
+    uint64_t xapic_base;                   /* LAPIC MMIO base (xAPIC mode) */
+    uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
     uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters tf_ap_entry(index) on this stack */
 };
 #endif

@@ -7,9 +7,9 @@
 
 #define KCORE_KSTACK_SHIFT 13
 #define KCORE_KSTACK_SIZE  (1 << KCORE_KSTACK_SHIFT) /* per CPU: system calls, exception reports */
-#define KCORE_IST_SIZE    4096 /* per CPU and IST slot: double fault, NMI */
-#define KCORE_IST_DF      1    /* TSS IST index for #DF */
-#define KCORE_IST_NMI     2    /* TSS IST index for NMI */
+#define KCORE_IST_SIZE     4096                      /* per CPU and IST slot: double fault, NMI */
+#define KCORE_IST_DF       1                         /* TSS IST index for #DF */
+#define KCORE_IST_NMI      2                         /* TSS IST index for NMI */
 
 /* Offsets into struct kcpu used by isr.S and entry.S (static-asserted in kcpu.c) */
 #define KCPU_SELF       0
@@ -27,6 +27,8 @@ struct kcpu {
     uint64_t user_rsp;   /* KCPU_USER_RSP: the caller's RSP while in a system call */
     uint32_t index;      /* KCPU_INDEX: dense CPU index (0 = BSP) */
     uint32_t in_fault;   /* nonzero while reporting an exception (a second one halts) */
+    const volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
+    uint64_t fault_rip, fault_rsp;        /* where a recovered fault resumes at CPL3 */
 } __attribute__((aligned(64)));
 
 /* Register state saved by isr.S, lowest address first */
@@ -49,6 +51,9 @@ void ktrap(struct trap_frame *frame);
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr);
 _Noreturn void kcore_exit(int code);
 int kcore_user_buffer_ok(uint64_t addr, uint64_t len);
+/* kfault.c */
+long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
+int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);
 /* ksmp.c (src/apic) */

@@ -11,7 +11,7 @@
 #define PTE_ADDRESS_MASK     0x000FFFFFFFFFF000ull
 
 extern uint64_t kpd[]; /* pagetables.S: 2048 entries covering 4 GiB */
-extern char __image_end[];
+extern char __image_end[], tf_boot_stack[];
 
 static uint64_t split_tables[KPAGING_SPLIT_TABLES][X86_PT_ENTRIES]
     __attribute__((aligned(X86_PAGE_SIZE)));
@@ -29,17 +29,19 @@ static uint64_t *split_large_page(uint64_t *pde)
     return pt;
 }
 
-/* Unmaps the user page at `addr` (4 KiB aligned, above the image, below 4 GiB). */
+/* Unmaps the user page at `addr` (4 KiB aligned, below 4 GiB, and above the image or the lowest
+ * page of the bootstrap CPU's stack). */
 long kpaging_guard_page(uint64_t addr)
 {
-    if (addr % X86_PAGE_SIZE || addr < (uint64_t)(uintptr_t)__image_end ||
+    int boot_stack = addr == (uint64_t)(uintptr_t)tf_boot_stack;
+    if (addr % X86_PAGE_SIZE || (addr < (uint64_t)(uintptr_t)__image_end && !boot_stack) ||
         addr >= PLAT_MAPPED_LIMIT)
         return -KABI_EINVAL;
     uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
     if (!(*pde & X86_PTE_U))
         return -KABI_EINVAL; /* the core's own or the device window */
     uint64_t *pt = (*pde & X86_PTE_PS) ? split_large_page(pde)
-                                        : (uint64_t *)(uintptr_t)(*pde & PTE_ADDRESS_MASK);
+                                       : (uint64_t *)(uintptr_t)(*pde & PTE_ADDRESS_MASK);
     if (!pt)
         return -KABI_ENOMEM;
     pt[(addr >> X86_PAGE_SHIFT) % X86_PT_ENTRIES] = 0;

@@ -54,8 +54,11 @@ static long selftest_fault(long vector)
         __asm__ volatile("ud2");
         break;
     case X86_VEC_DF: {
-        struct { uint16_t l; uint64_t b; } __attribute__((packed)) z = {0, 0};
-        __asm__ volatile("lidt %0; ud2" :: "m"(z));
+        struct {
+            uint16_t l;
+            uint64_t b;
+        } __attribute__((packed)) z = {0, 0};
+        __asm__ volatile("lidt %0; ud2" ::"m"(z));
         break;
     }
     }
@@ -124,6 +127,8 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return ksmp_park((const uint32_t *)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_GUARD_PAGE:
         return kpaging_guard_page((uint64_t)a0);
+    case KABI_SYS_FAULT_SETUP:
+        return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     default:
         return -KABI_ENOSYS;
     }

@@ -1,7 +1,7 @@
 /* CPL0: CPU exceptions. Prints one report on the console (what happened, where, at which
  * privilege level, on which CPU, the registers and a frame-pointer backtrace) and leaves the
- * machine with KABI_EXIT_FAULT_BASE + vector. Later layers may recover from faults at CPL3
- * instead; this is what happens when nothing does. */
+ * machine with KABI_EXIT_FAULT_BASE + vector, unless the CPU faulted at CPL3 inside a task, which
+ * kfault.c ends instead. */
 #include "kcore.h"
 #include "klapic.h"
 #include "platform.h"
@@ -115,8 +115,9 @@ static void unexpected_interrupt(const struct trap_frame *tf)
     unsigned vector = tf->vector & 0xFF;
     if (!reported[vector]) {
         reported[vector] = 1;
-        kprintf("\n*** unexpected interrupt, vector %u, at CPL%u rip %lx; acknowledged and ignored\n",
-                vector, (unsigned)(tf->cs & 3), tf->rip);
+        kprintf(
+            "\n*** unexpected interrupt, vector %u, at CPL%u rip %lx; acknowledged and ignored\n",
+            vector, (unsigned)(tf->cs & 3), tf->rip);
     }
     klapic_eoi();
 }
@@ -127,6 +128,8 @@ void ktrap(struct trap_frame *tf)
         unexpected_interrupt(tf);
         return;
     }
+    if ((tf->cs & 3) == 3 && kfault_recover(tf))
+        return;
     struct kcpu *self;
     __asm__ volatile("movq %%gs:%c1, %0" : "=r"(self) : "i"(KCPU_SELF));
     unsigned cpl = tf->cs & 3, vector = tf->vector & 0xFF;

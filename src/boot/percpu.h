@@ -3,10 +3,17 @@
 #ifndef TF_BOOT_PERCPU_H
 #define TF_BOOT_PERCPU_H
 
+#define PERCPU_SELF  0
+#define PERCPU_INDEX 8
+#define PERCPU_REENT 16
+#define PERCPU_FAULT 24
+
+#ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
 
 struct _reent;
+struct fault_context;
 
 /* The CPU lifecycle (changed only with atomics; src/apic/smp.c):
  *
@@ -16,20 +23,19 @@ struct _reent;
 enum percpu_state { PERCPU_OFFLINE, PERCPU_STARTING, PERCPU_ONLINE, PERCPU_FAILED };
 
 struct tf_percpu {
-    struct tf_percpu *self;         /* PERCPU_SELF */
-    uint32_t index;                 /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
-    uint32_t state;                 /* enum percpu_state */
-    struct _reent *reent;           /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
+    struct tf_percpu *self;      /* PERCPU_SELF */
+    uint32_t index;              /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
+    uint32_t state;              /* enum percpu_state */
+    struct _reent *reent;        /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
+    struct fault_context *fault; /* PERCPU_FAULT: fault_call's state (fault.c) */
     uint32_t apic_id;
     uint32_t package, core, thread; /* topology (src/apic/topology.c) */
     uint64_t online_tsc;            /* TSC when the CPU checked in */
 } __attribute__((aligned(64)));
 
-#define PERCPU_SELF  0
-#define PERCPU_INDEX 8
-#define PERCPU_REENT 16
 _Static_assert(offsetof(struct tf_percpu, index) == PERCPU_INDEX, "GS-relative offset");
 _Static_assert(offsetof(struct tf_percpu, reent) == PERCPU_REENT, "GS-relative offset");
+_Static_assert(offsetof(struct tf_percpu, fault) == PERCPU_FAULT, "GS-relative offset");
 
 extern struct tf_percpu tf_percpus[];
 
@@ -47,4 +53,5 @@ static inline struct _reent *percpu_reent(void)
     return r;
 }
 
+#endif
 #endif

@@ -2,6 +2,7 @@
  * the heap, newlib and argv, then run the user's main() and leave with its result.
  * Parsing happens here rather than at CPL0 because CPL3 code runs natively even where CPL0 code
  * is emulated instruction by instruction (PVM). */
+#include "fault.h"
 #include "kabi.h"
 #include "multiboot_abi.h"
 #include "percpu.h"
@@ -27,7 +28,7 @@ struct bootinfo runtime_boot;
 uint64_t runtime_tsc_entry, runtime_tsc_main;
 struct tf_percpu tf_percpus[TF_MAX_CPUS];
 /* The bootstrap CPU's stack while it runs main(); the core enters on its top. */
-char tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(64)));
+char tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
 
 static char cmdline_words[BOOTINFO_CMDLINE_MAX];
 static char *argv_buf[RUNTIME_MAX_ARGS + 1];
@@ -52,6 +53,14 @@ static const void *map_identity(uint64_t addr, size_t len, void *ctx)
 static void say(const char *s)
 {
     usys_write(s, strlen(s));
+}
+
+/* The bootstrap CPU runs tasks too: an overflow of its stack must fault, not run into the data
+ * below it. Its lowest page becomes a guard page. */
+static void guard_boot_stack(void)
+{
+    if (usys_call(KABI_SYS_GUARD_PAGE, (long)tf_boot_stack, 0, 0, 0) != 0)
+        say("taskfarm: no guard page below the boot stack\n");
 }
 
 /* The whole image, including the core's stacks past the loaded bytes, must be RAM. */
@@ -140,6 +149,9 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
     int argc = split_arguments(&argv);
     runtime_clock_init();
     park_init();
+    if (fault_init_cpu() < 0)
+        say("taskfarm: fault containment unavailable on CPU 0\n");
+    guard_boot_stack();
     smp_start();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();

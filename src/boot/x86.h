@@ -70,7 +70,7 @@
 #define X86_CPUID1_ECX_HV      X86_BIT(31) /* running under a hypervisor */
 #define X86_CPUID1_EDX_APIC    X86_BIT(9)
 #define X86_CPUID1_EDX_SSE2    X86_BIT(26)
-#define X86_CPUID_TOPOLOGY      0xB        /* extended topology; EDX: x2APIC ID */
+#define X86_CPUID_TOPOLOGY     0xB        /* extended topology; EDX: x2APIC ID */
 #define X86_CPUID_XSAVE_STATE  0xD        /* subleaf 0 EAX: XCR0 bits supported */
 #define X86_CPUID_TSC_FREQ     0x15       /* TSC/crystal ratio and crystal Hz */
 #define X86_CPUID_CPU_FREQ     0x16       /* base MHz */
@@ -133,6 +133,7 @@
 #define X86_VEC_GP     13 /* general protection */
 #define X86_VEC_PF     14 /* page fault */
 #define X86_VEC_AC     17 /* alignment check */
+#define X86_VEC_MC     18 /* machine check */
 #define X86_VEC_CP     21 /* control protection */
 #define X86_EXCEPTIONS 32
 /* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30 */

@@ -3,7 +3,10 @@
  *   faults de|pf|ud|gp            at CPL3 (divide error, page fault, invalid opcode, protection)
  *   faults kde|kpf|kud            at CPL0, through the core's self-test system call
  *   faults supervisor-write       a CPL3 store into the core's supervisor-only pages
- *   faults exit N                 exit(N) without a fault */
+ *   faults exit N                 exit(N) without a fault
+ *   faults contained              each CPL3 fault above inside fault_call, plus a stack overflow
+ *                                 into the guard page: prints one line per call and exits 0 */
+#include "fault.h"
 #include "kabi.h"
 #include "usys.h"
 #include "x86.h"
@@ -41,6 +44,54 @@ __attribute__((noinline)) static void supervisor_write(void)
     *(volatile char *)(__image_start + 0x10) = 1;
 }
 
+/* Recursion deep enough to run off any stack; the frame stays live so it is not optimized out. */
+__attribute__((noinline)) static uint64_t overflow(volatile char *prev)
+{
+    volatile char frame[256];
+    frame[0] = prev ? prev[0] + 1 : 0;
+    return overflow(frame) + frame[0];
+}
+
+static uint64_t call_void(void *fn)
+{
+    ((void (*)(void))fn)();
+    return 0;
+}
+
+static uint64_t call_overflow(void *unused)
+{
+    (void)unused;
+    return overflow(NULL);
+}
+
+static uint64_t answer(void *arg)
+{
+    return (uint64_t)(uintptr_t)arg * 2;
+}
+
+static void contained_one(const char *name, uint64_t (*fn)(void *), void *arg)
+{
+    uint64_t ret = 0;
+    struct fault_info info = {0};
+    int rc = fault_call(fn, arg, &ret, &info);
+    if (rc == 0)
+        printf("contained %s: returned %llu\n", name, (unsigned long long)ret);
+    else
+        printf("contained %s: vector %u error %#llx cr2 %#llx\n", name, info.vector,
+               (unsigned long long)info.error, (unsigned long long)info.cr2);
+}
+
+static int contained(void)
+{
+    contained_one("de", call_void, (void *)divide_error);
+    contained_one("pf", call_void, (void *)page_fault);
+    contained_one("ud", call_void, (void *)invalid_opcode);
+    contained_one("gp", call_void, (void *)general_protection);
+    contained_one("overflow", call_overflow, NULL);
+    contained_one("answer", answer, (void *)21);
+    return 0;
+}
+
 static long kernel_fault(long vector)
 {
     return usys_call(KABI_SYS_SELFTEST_FAULT, vector, 0, 0, 0);
@@ -73,6 +124,8 @@ int main(int argc, char **argv)
         kernel_fault(X86_VEC_DF);
     else if (!strcmp(what, "kud"))
         kernel_fault(X86_VEC_UD);
+    else if (!strcmp(what, "contained"))
+        return contained();
     else if (!strcmp(what, "exit") && argc > 2)
         return atoi(argv[2]);
     printf("faults: %s did not fault\n", what);

@@ -94,5 +94,19 @@ class ExceptionReportTest(unittest.TestCase):
         self.assertIn("write access at CPL3 (protection violation)", b.output)
 
 
+class FaultContainmentTest(unittest.TestCase):
+    """fault_call ends the call, not the machine: each CPL3 fault, and a stack overflow into the
+    bootstrap CPU's guard page, comes back as a vector, and calls keep working afterwards."""
+
+    def test_contained_faults(self):
+        b = boot(image("test", "images", "faults"), "contained")
+        self.assertEqual(b.code, 0, b)
+        self.assertNotIn("*** CPU exception", b.output)
+        for what, vector in (("de", 0), ("pf", 14), ("ud", 6), ("gp", 13), ("overflow", 14)):
+            self.assertRegex(b.output, rf"contained {what}: vector {vector} ", b)
+        self.assertIn("contained pf: vector 14 error 0x6 cr2 0x100000000000", b.output)
+        self.assertIn("contained answer: returned 42", b.output)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2, argv=sys.argv)
