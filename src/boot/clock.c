@@ -14,6 +14,9 @@
 #include "x86_ops.h"
 
 static uint64_t tsc_hz;
+/* ns = ticks * ns_per_tick_q32 >> 32: a multiplication instead of a 128-bit division, since the
+ * scheduler reads the clock around every task */
+static uint64_t ns_per_tick_q32;
 static const char *tsc_source = "none";
 static struct pvclock_vcpu_time_info pvclock;
 
@@ -79,6 +82,8 @@ void runtime_clock_init(void)
         tsc_source = "cpuid";
     else if ((tsc_hz = hz_from_pit()))
         tsc_source = "pit";
+    if (tsc_hz)
+        ns_per_tick_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
 }
 
 uint64_t runtime_tsc_hz(void)
@@ -92,5 +97,5 @@ const char *runtime_tsc_source(void)
 
 uint64_t runtime_tsc_to_ns(uint64_t ticks)
 {
-    return tsc_hz ? (uint64_t)((unsigned __int128)ticks * 1000000000u / tsc_hz) : 0;
+    return (uint64_t)(((unsigned __int128)ticks * ns_per_tick_q32) >> 32);
 }
