@@ -142,9 +142,15 @@ static void mb2_mmap(struct bootinfo *bi, const uint8_t *tag, uint32_t size)
         report(bi, "memory map tag ends inside an entry");
 }
 
+/* A copy shorter than the RSDP of its ACPI version is damaged: keep whatever copy we had. */
 static void mb2_rsdp(struct bootinfo *bi, const uint8_t *tag, uint32_t size, int version)
 {
     size_t len = size - MB2_TAG_HEADER_SIZE;
+    size_t need = version == 2 ? BOOTINFO_RSDP_MAX : BOOTINFO_RSDP_V1_LEN;
+    if (len < need) {
+        report(bi, "ACPI %d.0 RSDP tag holds %zu bytes, fewer than %zu", version, len, need);
+        return;
+    }
     if (len > BOOTINFO_RSDP_MAX)
         len = BOOTINFO_RSDP_MAX;
     /* A 2.0+ copy wins over a 1.0 copy, whatever their order */
@@ -207,31 +213,80 @@ int bootinfo_parse(uint32_t magic, uint64_t info, bootinfo_map_fn map, void *ctx
     return -EINVAL;
 }
 
+static uint64_t region_end(const struct bootinfo_region *r)
+{
+    return r->length > UINT64_MAX - r->base ? UINT64_MAX : r->base + r->length;
+}
+
+/* Does an entry that is not available RAM (reserved, ACPI, bad, ...) cover address a? */
+static int unavailable_at(const struct bootinfo *bi, uint64_t a)
+{
+    for (size_t i = 0; i < bi->nregions; i++) {
+        const struct bootinfo_region *r = &bi->regions[i];
+        if (r->type != MB_MEMORY_AVAILABLE && r->base <= a && a < region_end(r))
+            return 1;
+    }
+    return 0;
+}
+
+/* The lowest start of an unavailable entry in (s, hi), or hi. */
+static uint64_t next_unavailable(const struct bootinfo *bi, uint64_t s, uint64_t hi)
+{
+    for (size_t i = 0; i < bi->nregions; i++) {
+        const struct bootinfo_region *r = &bi->regions[i];
+        if (r->type != MB_MEMORY_AVAILABLE && r->base > s && r->base < hi)
+            hi = r->base;
+    }
+    return hi;
+}
+
+/* Considers the free piece starting at s and ending at the next unavailable entry or hi. */
+static void consider_piece(const struct bootinfo *bi, uint64_t s, uint64_t hi, uint64_t best[2])
+{
+    if (unavailable_at(bi, s))
+        return;
+    uint64_t e = next_unavailable(bi, s, hi);
+    if (e - s > best[1] - best[0])
+        best[0] = s, best[1] = e;
+}
+
+/* Firmware maps may overlap (a reserved entry inside an available one): an available range
+ * splits into pieces at every unavailable entry, and a piece starts either where the range does
+ * or where an unavailable entry ends. Regions are few (BOOTINFO_REGIONS_MAX), so trying every
+ * such start is cheap. */
 int bootinfo_heap(const struct bootinfo *bi, uint64_t image_end, uint64_t limit, uint64_t *start,
                   uint64_t *end)
 {
-    uint64_t best_start = 0, best_end = 0;
+    uint64_t best[2] = {0, 0};
     for (size_t i = 0; i < bi->nregions; i++) {
         const struct bootinfo_region *r = &bi->regions[i];
         if (r->type != MB_MEMORY_AVAILABLE || r->length > UINT64_MAX - r->base)
             continue;
-        uint64_t s = r->base > image_end ? r->base : image_end;
-        uint64_t e = r->base + r->length < limit ? r->base + r->length : limit;
-        if (s < e && e - s > best_end - best_start)
-            best_start = s, best_end = e;
+        uint64_t lo = r->base > image_end ? r->base : image_end;
+        uint64_t hi = r->base + r->length < limit ? r->base + r->length : limit;
+        if (lo >= hi)
+            continue;
+        consider_piece(bi, lo, hi, best);
+        for (size_t j = 0; j < bi->nregions; j++) {
+            uint64_t e = region_end(&bi->regions[j]);
+            if (bi->regions[j].type != MB_MEMORY_AVAILABLE && e > lo && e < hi)
+                consider_piece(bi, e, hi, best);
+        }
     }
-    if (best_end == best_start)
+    if (best[1] == best[0])
         return -ENOMEM;
-    *start = best_start;
-    *end = best_end;
+    *start = best[0];
+    *end = best[1];
     return 0;
 }
 
 uint64_t bootinfo_available_bytes(const struct bootinfo *bi)
 {
     uint64_t total = 0;
-    for (size_t i = 0; i < bi->nregions; i++)
+    for (size_t i = 0; i < bi->nregions; i++) {
+        uint64_t len = bi->regions[i].length;
         if (bi->regions[i].type == MB_MEMORY_AVAILABLE)
-            total += bi->regions[i].length;
+            total = len > UINT64_MAX - total ? UINT64_MAX : total + len; /* saturates */
+    }
     return total;
 }

@@ -11,6 +11,7 @@
 #define BOOTINFO_CMDLINE_MAX  1024
 #define BOOTINFO_REGIONS_MAX  64
 #define BOOTINFO_RSDP_MAX     36 /* ACPI 2.0+ RSDP length */
+#define BOOTINFO_RSDP_V1_LEN  20 /* ACPI 1.0 RSDP length */
 #define BOOTINFO_ERROR_MAX    160
 #define BOOTINFO_MB2_MAX      (1u << 20) /* larger Multiboot2 information is refused */
 #define BOOTINFO_MB1_MMAP_MAX (64u << 10)
@@ -44,20 +45,24 @@ typedef const void *(*bootinfo_map_fn)(uint64_t addr, size_t len, void *ctx);
 int bootinfo_parse(uint32_t magic, uint64_t info, bootinfo_map_fn map, void *ctx,
                    struct bootinfo *out);
 
-/* Chooses the heap: the largest available RAM in [image_end, limit). Returns 0 and sets
- * [*start, *end), or -ENOMEM when no available RAM lies there. */
+/* Chooses the heap: the largest range of available RAM in [image_end, limit) that no other
+ * entry of the memory map (reserved, ACPI, ...) overlaps. Returns 0 and sets [*start, *end), or
+ * -ENOMEM when no such RAM lies there. */
 int bootinfo_heap(const struct bootinfo *bi, uint64_t image_end, uint64_t limit, uint64_t *start,
                   uint64_t *end);
 
-/* Bytes of available RAM in the memory map (overlaps counted once is not attempted: loaders do
- * not report overlapping available regions). */
+/* Bytes of available RAM in the memory map, saturating at UINT64_MAX (overlaps counted once is
+ * not attempted: loaders do not report overlapping available regions). */
 uint64_t bootinfo_available_bytes(const struct bootinfo *bi);
 
 /* Splits `line` in place into words: blanks separate words; double quotes group blanks into a
- * word; a backslash takes the next character literally. Words starting with `skip_prefix` (unless
- * NULL) are left out of argv and collected into opts instead. argv and opts get a NULL after the
- * last entry. Returns argc, or -E2BIG when more than max_args words (or options) are present
- * (the first max_args are kept). */
+ * word ("" is an empty word; an unterminated quote runs to the end of the line); a backslash takes
+ * the next character literally (a backslash at the very end is kept). Words starting with
+ * `skip_prefix` after this unquoting (unless NULL) are left out of argv and collected into opts
+ * instead. argv (max_args + 1 entries) and opts (max_opts + 1, or NULL when skip_prefix is) get a
+ * NULL after the last entry; *nopts (unless NULL) is set to the options collected. Returns argc,
+ * or -E2BIG when more than max_args words (or max_opts options) are present (the first ones are
+ * kept and NULL-terminated; the caller counts them). */
 int bootinfo_split_cmdline(char *line, char **argv, int max_args, const char *skip_prefix,
                            char **opts, int max_opts, int *nopts);
 
