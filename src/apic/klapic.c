@@ -29,20 +29,31 @@ static void lapic_write(uint32_t reg, uint32_t value)
         xapic[reg / 4] = value;
 }
 
-void klapic_configure(int x2apic, uint64_t xapic_base)
+int klapic_configure(int x2apic, uint64_t xapic_base)
 {
+    /* A LAPIC already in x2APIC mode cannot go back to xAPIC without being disabled first
+     * (SDM vol. 3A 11.12.5), and some hypervisors (PVM) offer no xAPIC at all: keep x2APIC. */
+    if (x86_rdmsr(IA32_APIC_BASE_MSR) & IA32_APIC_BASE_EXTD)
+        x2apic = 1;
     x2apic_mode = x2apic;
     klapic_x2apic = (uint32_t)x2apic;
     xapic = (volatile uint32_t *)(uintptr_t)xapic_base;
     klapic_eoi_address = xapic_base + LAPIC_EOI;
+    return x2apic;
 }
 
 void klapic_enable(void)
 {
-    uint64_t base = x86_rdmsr(IA32_APIC_BASE_MSR) | IA32_APIC_BASE_EN;
-    x86_wrmsr(IA32_APIC_BASE_MSR, base);
-    if (x2apic_mode) /* xAPIC -> x2APIC needs EN set first (SDM vol. 3A 11.12.5) */
-        x86_wrmsr(IA32_APIC_BASE_MSR, base | IA32_APIC_BASE_EXTD);
+    uint64_t base = x86_rdmsr(IA32_APIC_BASE_MSR);
+    uint64_t want = IA32_APIC_BASE_EN | (x2apic_mode ? IA32_APIC_BASE_EXTD : 0);
+    /* Written only when it changes: a hypervisor that keeps the LAPIC in x2APIC mode without
+     * offering x2APIC in CPUID (PVM with -x2apic) refuses any write with #GP. */
+    if ((base & (IA32_APIC_BASE_EN | IA32_APIC_BASE_EXTD)) != want) {
+        base |= IA32_APIC_BASE_EN;
+        x86_wrmsr(IA32_APIC_BASE_MSR, base);
+        if (x2apic_mode) /* xAPIC -> x2APIC needs EN set first (SDM vol. 3A 11.12.5) */
+            x86_wrmsr(IA32_APIC_BASE_MSR, base | IA32_APIC_BASE_EXTD);
+    }
     /* Nothing but IPIs: firmware may leave the timer or other local sources armed, possibly on
      * vectors below 32, where an interrupt would be taken for an exception. */
     lapic_write(LAPIC_TIMER_INITIAL, 0);

@@ -4,9 +4,10 @@
 
 #include <stdint.h>
 
-/* Chooses the mode for every CPU (x2APIC when `x2apic` is nonzero) and the xAPIC base; BSP only,
- * before any other call. */
-void klapic_configure(int x2apic, uint64_t xapic_base);
+/* Chooses the mode for every CPU (x2APIC when `x2apic` is nonzero, or when the BSP's LAPIC is
+ * in x2APIC mode already) and the xAPIC base; BSP only, before any other call. Returns the mode
+ * chosen (1: x2APIC). */
+int klapic_configure(int x2apic, uint64_t xapic_base);
 /* Enables this CPU's LAPIC in the configured mode: software enable, spurious vector, TPR 0,
  * LINT0/LINT1/error LVTs masked. */
 void klapic_enable(void);

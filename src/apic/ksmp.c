@@ -38,9 +38,9 @@ long ksmp_setup(const struct kabi_smp_setup *s)
     if (s->count > 1)
         protect_trampoline();
     __atomic_store_n(&ksmp_count, s->count, __ATOMIC_RELEASE);
-    klapic_configure(s->x2apic != 0, s->xapic_base);
+    int x2apic = klapic_configure(s->x2apic != 0, s->xapic_base);
     klapic_enable();
-    return 0;
+    return x2apic;
 }
 
 /* INIT: assert, then de-assert (level triggered), as the SDM's MP initialization sequence sends

@@ -254,11 +254,16 @@ unsigned smp_start(void)
     }
     if (count > 1)
         copy_trampoline();
-    if (usys_call(KABI_SYS_SMP_SETUP, (long)&setup, 0, 0, 0) < 0) {
+    long mode = usys_call(KABI_SYS_SMP_SETUP, (long)&setup, 0, 0, 0);
+    if (mode < 0) {
         fprintf(stderr, "taskfarm: the core refused the CPU table; running on the BSP only\n");
         count = 1;
-    } else if (count > 1) {
-        start_aps(count);
+    } else {
+        if (mode != x2apic && !tf_option("quiet"))
+            printf("taskfarm: the LAPIC is in x2APIC mode already; keeping it\n");
+        x2apic = (int)mode;
+        if (count > 1)
+            start_aps(count);
     }
     all_online_tsc = count > 1 ? all_online_tsc : x86_rdtsc();
     cpus_online = count_online(count);

@@ -28,7 +28,7 @@
 #define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite */
 #define KABI_SYS_KVMCLOCK       5 /* (struct pvclock_vcpu_time_info *): enable; NULL: disable */
 #define KABI_SYS_PIT_CALIBRATE  6 /* (): TSC ticks while the 8254 counts PIT_CALIBRATE_TICKS */
-#define KABI_SYS_SMP_SETUP      7 /* (struct kabi_smp_setup *): CPU table, LAPIC, trampoline */
+#define KABI_SYS_SMP_SETUP      7 /* (struct kabi_smp_setup *): CPU table, LAPIC, trampoline; returns 1 in x2APIC mode */
 #define KABI_SYS_SMP_START      8 /* (cpu, KABI_SMP_INIT or KABI_SMP_SIPI): one step of INIT-SIPI-SIPI */
 #define KABI_SYS_WAKE           9 /* (cpu): wake-up IPI */
 #define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
