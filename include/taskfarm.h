@@ -139,10 +139,13 @@ int tf_task_cpu(tf_task_t task);
 
 /* Brings the network up: finds the NIC, then takes the address from the boot options
  * tf.ip=A.B.C.D/PREFIX (and tf.gw=A.B.C.D), or asks DHCP for one (waiting up to `timeout_ns`, 0:
- * a default of a few seconds). Returns 0, TF_ENODEV (no NIC), TF_ETIMEDOUT (no DHCP answer). */
+ * a default of 10 s). Without /PREFIX the prefix is 24. DHCP leases are not renewed: the address
+ * is kept while the program runs. Returns 0 (also when the network is up already), TF_ENODEV
+ * (no NIC), TF_ETIMEDOUT (no DHCP answer), TF_EINVAL (a malformed tf.ip or tf.gw), TF_EPERM. */
 int tf_net_start(uint64_t timeout_ns);
 
-/* The address in use (0 before tf_net_start succeeded), its prefix length and the gateway. */
+/* The address in use (0 before tf_net_start succeeded), its prefix length and the gateway (0:
+ * none). Returns 0, TF_EINVAL (config is NULL), TF_EPERM. */
 struct tf_net_config {
     uint32_t ip;
     uint32_t prefix_len;
@@ -158,23 +161,29 @@ struct tf_udp_peer {
     uint16_t port;
 };
 
-/* Opens a UDP socket bound to `port`. Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC,
- * TF_ENETDOWN. Datagrams to a port nobody bound are dropped and counted. */
+/* Opens a UDP socket bound to `port` (0: a free port from 49152 up). At most 8 sockets are open
+ * at once; each queues up to 8 datagrams that were received and not yet taken (more are dropped
+ * and counted). Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC, TF_ENETDOWN, TF_EPERM.
+ * Datagrams to a port nobody bound are dropped and counted. */
 int tf_udp_bind(uint16_t port);
 
 /* Receives one datagram into buf (at most len bytes) and says who sent it. Blocks until one
  * arrives or `timeout_ns` passes (0: wait forever; the CPU halts meanwhile: no polling, no timer
  * tick); TF_UDP_NONBLOCK returns TF_EAGAIN at once when none is queued. Returns the datagram's
- * length; a longer datagram is cut to `len` and TF_EMSGSIZE returned instead. */
+ * length; a longer datagram is cut to `len` and TF_EMSGSIZE returned instead. Received frames
+ * are processed (ARP and ping answered, datagrams queued) only inside tf_udp_recv and
+ * tf_udp_send. TF_EINVAL for a socket that is not open, TF_ETIMEDOUT, TF_EPERM. */
 #define TF_UDP_NONBLOCK UINT64_MAX
 int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint64_t timeout_ns);
 
-/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes). Returns len, TF_EMSGSIZE, TF_ENETDOWN,
- * or TF_ETIMEDOUT when the next hop's MAC address could not be resolved. */
+/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes) from the socket's port. The first
+ * datagram to a new next hop waits for ARP (up to 3 s). Returns len, TF_EMSGSIZE, TF_ENETDOWN,
+ * TF_ETIMEDOUT when the next hop's MAC address could not be resolved, TF_EAGAIN when the NIC's
+ * transmit queue stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
 #define TF_UDP_MAX_PAYLOAD 1472
 int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer *to);
 
-/* Closes a socket; datagrams queued on it are dropped. */
+/* Closes a socket; datagrams queued on it are dropped. 0, TF_EINVAL, TF_EPERM. */
 int tf_udp_close(int sock);
 
 /* What the network saw since tf_net_start. Every frame received is counted exactly once: either
@@ -192,6 +201,8 @@ struct tf_net_stats {
     uint64_t drop_queue_full;   /* a socket's queue was full */
     uint64_t drop_unsupported;  /* other ethertypes, IP protocols, ARP/ICMP kinds */
     uint64_t drop_oversize;     /* frames larger than the receive buffer */
+    uint64_t rx_arp_replies;    /* ARP replies to us, taken into the ARP cache */
+    uint64_t drop_tx_full;      /* an ARP or echo request whose reply could not be queued */
 };
 int tf_net_stats(struct tf_net_stats *stats);
 
