@@ -84,6 +84,38 @@
 #define X86_CPUID_BRAND_LEAVES 3
 
 /* Paging: bits of every level's entries (4-level paging, SDM vol. 3A 4.5) */
+/* CPUID leaves and fields for the CPU topology (SDM vol. 2A CPUID; AMD APM vol. 3, E.4) */
+#define X86_VENDOR_INTEL_EBX            0x756E6547  /* "Genu"(ineIntel) */
+#define X86_VENDOR_AMD_EBX              0x68747541  /* "Auth"(enticAMD) */
+#define X86_VENDOR_HYGON_EBX            0x6F677948  /* "Hygo"(nGenuine) */
+#define X86_CPUID1_EBX_LOGICAL          16          /* EBX[23:16] addressable logical CPU IDs */
+#define X86_CPUID1_EBX_LOGICAL_MASK     0xFF        /*   per package (valid with HTT) */
+#define X86_CPUID1_EDX_HTT              X86_BIT(28) /* EBX[23:16] is valid */
+#define X86_CPUID_CACHE_PARAMS          0x4         /* deterministic cache parameters (Intel) */
+#define X86_CPUID4_EAX_TYPE_MASK        0x1F        /* EAX[4:0] cache type, 0: no such cache */
+#define X86_CPUID4_EAX_CORES            26          /* EAX[31:26] addressable core IDs - 1 */
+#define X86_CPUID4_EAX_CORES_MASK       0x3F
+#define X86_CPUID_TOPOLOGY_V2           0x1F   /* V2 extended topology (adds die etc.) */
+#define X86_CPUID_TOPO_EAX_SHIFT        0x1F   /* EAX[4:0] APIC ID shift to the next level */
+#define X86_CPUID_TOPO_EBX_COUNT        0xFFFF /* EBX[15:0] CPUs at this level; 0: no such leaf */
+#define X86_CPUID_TOPO_ECX_TYPE         8      /* ECX[15:8] level type, X86_TOPO_LEVEL_* */
+#define X86_CPUID_TOPO_ECX_TYPE_MASK    0xFF
+#define X86_TOPO_LEVEL_INVALID          0 /* no more levels */
+#define X86_TOPO_LEVEL_SMT              1
+#define X86_TOPO_LEVEL_CORE             2
+#define X86_TOPO_LEVEL_MODULE           3
+#define X86_TOPO_LEVEL_TILE             4
+#define X86_TOPO_LEVEL_DIE              5
+#define X86_TOPO_LEVELS_MAX             8 /* subleaves read before giving up on a level 0 */
+#define X86_CPUID_EXTC_TOPOEXT          X86_BIT(22) /* 0x80000001 ECX: 0x8000001E valid (AMD) */
+#define X86_CPUID_EXT_ADDR_SIZE         0x80000008  /* address sizes; ECX: core counts (AMD) */
+#define X86_CPUID_EXT8_ECX_NC_MASK      0xFF        /* ECX[7:0] logical CPUs per package - 1 */
+#define X86_CPUID_EXT8_ECX_CORE_ID_SIZE 12          /* ECX[15:12] ApicIdCoreIdSize: APIC ID bits */
+#define X86_CPUID_EXT8_ECX_CORE_ID_MASK 0xF         /*   below the package ID, 0: use NC */
+#define X86_CPUID_AMD_TOPOLOGY          0x8000001E  /* extended APIC ID, compute unit/core ID */
+#define X86_CPUID_AMD_EBX_THREADS       8           /* EBX[15:8] threads per core - 1 */
+#define X86_CPUID_AMD_EBX_THREADS_MASK  0xFF
+
 #define X86_PTE_P            X86_BIT(0) /* present */
 #define X86_PTE_W            X86_BIT(1) /* writable */
 #define X86_PTE_U            X86_BIT(2) /* user (CPL3) accessible */

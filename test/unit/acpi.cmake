@@ -8,3 +8,5 @@ tf_add_unit_test(NAME acpi
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_acpi.c
           ${PROJECT_SOURCE_DIR}/src/apic/acpi.c ${PROJECT_SOURCE_DIR}/src/apic/madt.c
   DEFINES "TF_ACPI_TESTDATA_DEFAULT=\"${TF_ACPI_TESTDATA_DEFAULT}\"")
+tf_add_unit_test(NAME topology
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_topology.c ${PROJECT_SOURCE_DIR}/src/apic/topology.c)
