@@ -83,7 +83,6 @@
 #define X86_CPUID_BRAND_FIRST  0x80000002  /* processor brand string, leaves 0x80000002-4 */
 #define X86_CPUID_BRAND_LEAVES 3
 
-/* Paging: bits of every level's entries (4-level paging, SDM vol. 3A 4.5) */
 /* CPUID leaves and fields for the CPU topology (SDM vol. 2A CPUID; AMD APM vol. 3, E.4) */
 #define X86_VENDOR_INTEL_EBX            0x756E6547  /* "Genu"(ineIntel) */
 #define X86_VENDOR_AMD_EBX              0x68747541  /* "Auth"(enticAMD) */
@@ -116,6 +115,7 @@
 #define X86_CPUID_AMD_EBX_THREADS       8           /* EBX[15:8] threads per core - 1 */
 #define X86_CPUID_AMD_EBX_THREADS_MASK  0xFF
 
+/* Paging: bits of every level's entries (4-level paging, SDM vol. 3A 4.5) */
 #define X86_PTE_P            X86_BIT(0) /* present */
 #define X86_PTE_W            X86_BIT(1) /* writable */
 #define X86_PTE_U            X86_BIT(2) /* user (CPL3) accessible */
