@@ -1,0 +1,219 @@
+/* The prime-count request protocol (protocol.h, docs/protocol.md). */
+#include "protocol.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORDS_MAX 8
+
+static int id_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
+}
+
+/* A decimal number with no sign, no blanks and no overflow. */
+static int parse_u64(const char *s, uint64_t *v)
+{
+    if (!*s)
+        return -1;
+    uint64_t x = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return -1;
+        x = x * 10 + (uint64_t)(*s - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+/* Splits a copy of the message into blank-separated words. -1 when it has a byte that is not
+ * printable ASCII (other than blanks and a final newline). */
+static int split(char *buf, char **words, int *n)
+{
+    *n = 0;
+    for (char *p = buf; *p;) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+            *p++ = '\0';
+            continue;
+        }
+        if (*n == WORDS_MAX)
+            return -2;
+        words[(*n)++] = p;
+        for (; *p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n'; p++)
+            if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+                return -1;
+    }
+    return 0;
+}
+
+static int fail(char *why, size_t why_len, const char *text)
+{
+    snprintf(why, why_len, "%s", text);
+    return -1;
+}
+
+/* Options after the verb's positional words: id=ID, kernel=trial|sieve. */
+static int parse_options(char **w, int n, struct proto_request *req, char *why, size_t why_len)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strncmp(w[i], "kernel=", 7)) {
+            if (primes_kernel_parse(w[i] + 7, &req->kernel))
+                return fail(why, why_len, "unknown kernel (trial or sieve)");
+        } else if (strncmp(w[i], "id=", 3)) {
+            snprintf(why, why_len, "unexpected word '%.40s'", w[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Finds id=... first, so even a request that fails later gets an error reply with its id. */
+static int parse_id(char **w, int n, struct proto_request *req, char *why, size_t why_len)
+{
+    for (int i = 1; i < n; i++) {
+        if (strncmp(w[i], "id=", 3))
+            continue;
+        const char *id = w[i] + 3;
+        size_t len = strlen(id);
+        if (len == 0 || len > PROTO_ID_MAX)
+            return fail(why, why_len, "id must be 1 to 32 characters");
+        for (size_t k = 0; k < len; k++)
+            if (!id_char_ok(id[k]))
+                return fail(why, why_len, "id may hold only letters, digits and -_.:");
+        memcpy(req->id, id, len + 1);
+    }
+    return 0;
+}
+
+static int parse_primes(char **w, int n, struct proto_request *req, char *why, size_t why_len)
+{
+    uint64_t tasks, limit;
+    if (n < 3)
+        return fail(why, why_len, "usage: primes N L [id=ID] [kernel=trial|sieve]");
+    if (parse_u64(w[1], &tasks) || tasks < 1 || tasks > PROTO_TASKS_MAX)
+        return fail(why, why_len, "N must be a whole number from 1 to 4096");
+    if (parse_u64(w[2], &limit) || limit > PRIMES_LIMIT_MAX)
+        return fail(why, why_len, "L must be a whole number from 0 to 1000000000000");
+    req->verb = PROTO_PRIMES;
+    req->tasks = (uint32_t)tasks;
+    req->limit = limit;
+    return parse_options(w + 3, n - 3, req, why, why_len);
+}
+
+int proto_parse(const char *msg, size_t len, struct proto_request *req, char *why, size_t why_len)
+{
+    char buf[PROTO_REQUEST_MAX + 1];
+    char *w[WORDS_MAX];
+    int n;
+    memset(req, 0, sizeof(*req));
+    req->kernel = PRIMES_TRIAL;
+    if (len > PROTO_REQUEST_MAX)
+        return fail(why, why_len, "request too long");
+    if (memchr(msg, '\0', len))
+        return fail(why, why_len, "request holds a NUL byte");
+    memcpy(buf, msg, len);
+    buf[len] = '\0';
+    int rc = split(buf, w, &n);
+    if (rc == -1)
+        return fail(why, why_len, "request holds a byte that is not printable ASCII");
+    if (rc == -2)
+        return fail(why, why_len, "too many words");
+    if (n == 0)
+        return fail(why, why_len, "empty request");
+    if (parse_id(w, n, req, why, why_len))
+        return -1;
+    if (!strcmp(w[0], "primes"))
+        return parse_primes(w, n, req, why, why_len);
+    if (!strcmp(w[0], "ping") || !strcmp(w[0], "stats")) {
+        req->verb = w[0][0] == 'p' ? PROTO_PING : PROTO_STATS;
+        return parse_options(w + 1, n - 1, req, why, why_len);
+    }
+    snprintf(why, why_len, "unknown request '%.20s' (primes, ping, stats)", w[0]);
+    return -1;
+}
+
+static const char *shown_id(const char *id)
+{
+    return id && *id ? id : "-";
+}
+
+size_t proto_format_ok(char *out, const struct proto_request *req, const struct proto_result *r)
+{
+    int n = snprintf(out, PROTO_REPLY_MAX,
+                     "ok id=%s n=%" PRIu32 " limit=%" PRIu64 " kernel=%s sum=%" PRIu64
+                     " cpus=%" PRIu32 " compute_us=%" PRIu64 "\n",
+                     shown_id(req->id), req->tasks, req->limit, primes_kernel_name(req->kernel),
+                     r->sum, r->cpus, r->compute_us);
+    return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+}
+
+size_t proto_format_err(char *out, const char *id, const char *why)
+{
+    int n = snprintf(out, PROTO_REPLY_MAX, "err id=%s %s\n", shown_id(id), why);
+    return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+}
+
+size_t proto_format_busy(char *out, const char *id)
+{
+    int n = snprintf(out, PROTO_REPLY_MAX, "busy id=%s\n", shown_id(id));
+    return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+}
+
+int proto_parse_ok(const char *line, char *id_out, struct proto_request *req,
+                   struct proto_result *r)
+{
+    char id[PROTO_ID_MAX + 1], kernel[8];
+    uint32_t tasks, cpus;
+    uint64_t limit, sum, us;
+    if (sscanf(line,
+               "ok id=%32s n=%" SCNu32 " limit=%" SCNu64 " kernel=%7s sum=%" SCNu64 " cpus=%" SCNu32
+               " compute_us=%" SCNu64,
+               id, &tasks, &limit, kernel, &sum, &cpus, &us) != 7)
+        return -1;
+    memset(req, 0, sizeof(*req));
+    if (primes_kernel_parse(kernel, &req->kernel))
+        return -1;
+    req->verb = PROTO_PRIMES;
+    req->tasks = tasks;
+    req->limit = limit;
+    if (strcmp(id, "-"))
+        memcpy(req->id, id, strlen(id) + 1);
+    if (id_out)
+        memcpy(id_out, req->id, strlen(req->id) + 1);
+    *r = (struct proto_result){sum, cpus, us};
+    return 0;
+}
+
+const struct proto_cache_entry *proto_cache_find(const struct proto_cache *c, uint32_t peer,
+                                                 const char *id)
+{
+    if (!id || !*id)
+        return NULL;
+    for (int i = 0; i < PROTO_CACHE_ENTRIES; i++)
+        if (c->e[i].stamp && c->e[i].peer == peer && !strcmp(c->e[i].id, id))
+            return &c->e[i];
+    return NULL;
+}
+
+void proto_cache_put(struct proto_cache *c, uint32_t peer, const char *id, const char *reply,
+                     size_t len)
+{
+    if (!id || !*id || len >= PROTO_REPLY_MAX)
+        return;
+    struct proto_cache_entry *slot = (struct proto_cache_entry *)proto_cache_find(c, peer, id);
+    if (!slot) { /* an empty entry (stamp 0), else the one stored longest ago */
+        slot = &c->e[0];
+        for (int i = 1; i < PROTO_CACHE_ENTRIES; i++)
+            if (c->e[i].stamp < slot->stamp)
+                slot = &c->e[i];
+    }
+    slot->peer = peer;
+    memcpy(slot->id, id, strlen(id) + 1);
+    memcpy(slot->reply, reply, len);
+    slot->reply[len] = '\0';
+    slot->len = len;
+    slot->stamp = ++c->clock;
+}
