@@ -5,17 +5,26 @@
  *   primes-linux --threads 8 10000000
  *   ok id=- n=8 limit=10000000 kernel=trial sum=5316632 cpus=2 compute_us=5412345
  *
+ * With --serve PORT it is instead a UDP server speaking the guest's protocol (docs/protocol.md),
+ * one request at a time, so that a client measures Linux and the guest the same way:
+ *
+ *   primes-linux --serve 7070 --threads     # each "primes N L" request runs on N threads
+ *   primes-linux --serve 7070 --procs       # ... on N processes
+ *
  * cpus is the number of distinct CPUs the tasks finished on (sched_getcpu). */
 #define _GNU_SOURCE
 #include "primes.h"
 #include "protocol.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,17 +100,103 @@ static int run_procs(struct task *t, uint32_t n)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: primes-linux --threads N|--procs N [--kernel trial|sieve] L\n");
+    fprintf(stderr, "usage: primes-linux --threads N|--procs N [--kernel trial|sieve] L\n"
+                    "       primes-linux --serve PORT --threads|--procs\n");
     return 2;
+}
+
+/* Runs the request's tasks; 0 with *r filled, or -1 with the reason in why. */
+static int compute(const struct proto_request *req, int procs, struct proto_result *r, char *why,
+                   size_t why_len)
+{
+    struct task *t = calloc(req->tasks, sizeof(*t));
+    if (!t)
+        return snprintf(why, why_len, "out of memory"), -1;
+    for (uint32_t i = 0; i < req->tasks; i++)
+        t[i] = (struct task){req->limit, req->kernel, 0, -1};
+    uint64_t start = now_us();
+    if ((procs ? run_procs(t, req->tasks) : run_threads(t, req->tasks)) < 0) {
+        snprintf(why, why_len, "could not run %u %s: %s", req->tasks,
+                 procs ? "processes" : "threads", strerror(errno));
+        free(t);
+        return -1;
+    }
+    *r = (struct proto_result){0, 0, now_us() - start};
+    cpu_set_t seen;
+    CPU_ZERO(&seen);
+    for (uint32_t i = 0; i < req->tasks; i++) {
+        if (t[i].count == UINT64_MAX) {
+            snprintf(why, why_len, "task %u ran out of memory", i);
+            free(t);
+            return -1;
+        }
+        r->sum += t[i].count;
+        if (t[i].cpu >= 0 && t[i].cpu < CPU_SETSIZE)
+            CPU_SET(t[i].cpu, &seen);
+    }
+    r->cpus = (uint32_t)CPU_COUNT(&seen);
+    free(t);
+    return 0;
+}
+
+/* The guest server's protocol over a Linux UDP socket, with the same reply cache. */
+static int serve(unsigned port, int procs)
+{
+    static struct proto_cache cache;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        fprintf(stderr, "primes-linux: UDP port %u: %s\n", port, strerror(errno));
+        return 1;
+    }
+    printf("primes-linux: listening on UDP port %u (%s)\n", port, procs ? "processes" : "threads");
+    fflush(stdout);
+    for (;;) {
+        char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX], why[160];
+        struct sockaddr_in from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = recvfrom(fd, msg, sizeof(msg), 0, (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            continue;
+        struct proto_request req;
+        size_t len;
+        const struct proto_cache_entry *hit = NULL;
+        struct proto_result r;
+        if (proto_parse(msg, (size_t)n, &req, why, sizeof(why))) {
+            len = proto_format_err(out, req.id, why);
+        } else if ((hit = proto_cache_find(&cache, from.sin_addr.s_addr, req.id)) != NULL) {
+            memcpy(out, hit->reply, hit->len);
+            len = hit->len;
+        } else if (req.verb == PROTO_PING) {
+            len = (size_t)snprintf(out, sizeof(out), "pong id=%s cpus=%ld\n",
+                                   *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
+        } else if (req.verb == PROTO_STATS) {
+            len = proto_format_err(out, req.id, "stats: not kept by the Linux reference");
+        } else {
+            len = compute(&req, procs, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
+                                                             : proto_format_ok(out, &req, &r);
+            proto_cache_put(&cache, from.sin_addr.s_addr, req.id, out, len);
+        }
+        sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen);
+    }
 }
 
 int main(int argc, char **argv)
 {
     struct proto_request req = {.verb = PROTO_PRIMES, .kernel = PRIMES_TRIAL};
     int procs = -1;
+    unsigned long port = 0;
     char *end;
     for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--procs")) && i + 1 < argc) {
+        if (!strcmp(argv[i], "--serve") && i + 1 < argc) {
+            port = strtoul(argv[++i], &end, 10);
+            if (*end || port < 1 || port > 65535)
+                return usage();
+        } else if (port && (!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--procs"))) {
+            procs = argv[i][2] == 'p';
+        } else if ((!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--procs")) && i + 1 < argc) {
             procs = argv[i][2] == 'p';
             unsigned long n = strtoul(argv[++i], &end, 10);
             if (*end || n < 1 || n > PROTO_TASKS_MAX)
@@ -119,33 +214,15 @@ int main(int argc, char **argv)
     }
     if (procs < 0)
         return usage();
-    struct task *t = calloc(req.tasks, sizeof(*t));
-    if (!t)
-        return 1;
-    for (uint32_t i = 0; i < req.tasks; i++)
-        t[i] = (struct task){req.limit, req.kernel, 0, -1};
-    uint64_t start = now_us();
-    if ((procs ? run_procs(t, req.tasks) : run_threads(t, req.tasks)) < 0) {
-        fprintf(stderr, "primes-linux: could not run %u %s: %s\n", req.tasks,
-                procs ? "processes" : "threads", strerror(errno));
+    if (port)
+        return serve((unsigned)port, procs);
+    struct proto_result r;
+    char line[PROTO_REPLY_MAX], why[160];
+    if (compute(&req, procs, &r, why, sizeof(why))) {
+        fprintf(stderr, "primes-linux: %s\n", why);
         return 1;
     }
-    struct proto_result r = {0, 0, now_us() - start};
-    cpu_set_t seen;
-    CPU_ZERO(&seen);
-    for (uint32_t i = 0; i < req.tasks; i++) {
-        if (t[i].count == UINT64_MAX) {
-            fprintf(stderr, "primes-linux: out of memory\n");
-            return 1;
-        }
-        r.sum += t[i].count;
-        if (t[i].cpu >= 0 && t[i].cpu < CPU_SETSIZE)
-            CPU_SET(t[i].cpu, &seen);
-    }
-    r.cpus = (uint32_t)CPU_COUNT(&seen);
-    char line[PROTO_REPLY_MAX];
     proto_format_ok(line, &req, &r);
     fputs(line, stdout);
-    free(t);
     return 0;
 }
