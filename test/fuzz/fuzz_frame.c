@@ -10,8 +10,8 @@
  *
  * Built by CMake when clang is found (test/fuzz/CMakeLists.txt); ctest runs a short campaign.
  * A longer one, from the build directory:
- *   mkdir -p corpus && test/fuzz/fuzz_frame -dict=../test/fuzz/frame.dict -max_total_time=3600
- * corpus
+ *   mkdir -p fuzz-corpus
+ *   test/fuzz/fuzz_frame -dict=../test/fuzz/frame.dict -max_total_time=3600 fuzz-corpus
  */
 #include "test_net_wire.h"
 
