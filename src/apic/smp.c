@@ -11,6 +11,7 @@
  * the next wait, the waits are paid once, not once per CPU. All waits run here at CPL3 on the
  * calibrated TSC; the core only sends each IPI. */
 #include "smp.h"
+#include "discover.h"
 #include "fault.h"
 #include "taskfarm.h"
 #include "park.h"
@@ -37,8 +38,6 @@
 #define AMD_FAMILY_K8         0xF
 
 static struct kabi_smp_setup setup;
-int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base);
-void smp_topology(unsigned count);
 static unsigned cpus_online = 1;
 static uint64_t start_tsc, all_online_tsc;
 
