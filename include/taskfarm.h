@@ -133,6 +133,30 @@ int tf_wait_all(const tf_task_t *tasks, size_t n, uint64_t *results, int *errors
  * TF_EBADTASK for a handle that is not outstanding. For tests and tracing. */
 int tf_task_cpu(tf_task_t task);
 
+/* ---- Linux build only (libtaskfarm-host.a) ---------------------------------------------------
+ * The same scheduler on Linux, with threads standing in for CPUs and futexes for HLT and IPIs.
+ * The farm starts by itself at the first call into the library (tf_submit, tf_cpu_count, ...):
+ * the calling thread becomes CPU 0 and one thread per other CPU is started. The environment
+ * plays the part of the boot options: TF_CPUS=n (default: the CPUs online), TF_TOPOLOGY=SxCxT
+ * (sockets x cores x threads; default 1 x n x 1; with TF_CPUS too, only its first n CPUs are
+ * used), TF_PLACE=siblings|spread, TF_SPIN_US (how long an idle CPU spins before it sleeps).
+ * CPUs are numbered thread-major, as Linux numbers most machines: thread 0 of every core first.
+ * A thread the farm did not start, other than CPU 0, gets UINT_MAX from tf_cpu_self(). Faults in
+ * tasks (SIGSEGV, SIGFPE, SIGILL, SIGBUS) end the task as in the guest, with the vector the CPU
+ * raised; the farm installs handlers for these signals while it runs. */
+
+/* Starts the farm with `sockets` x `cores` x `threads` CPUs (all 0: from the environment, as the
+ * automatic start does); the calling thread becomes CPU 0. Returns 0; TF_EINVAL (some but not
+ * all 0, or more than TF_MAX_CPUS CPUs); TF_EPERM when the farm runs already; TF_ENOMEM when a
+ * thread could not be started. */
+int tf_host_start(unsigned sockets, unsigned cores, unsigned threads);
+
+/* Stops the farm: the workers finish the tasks running and queued (queued ones are dropped when
+ * there is no worker), then their threads end.
+ * Results not taken are dropped and every outstanding handle becomes invalid. Afterwards the
+ * farm may be started again. CPU 0 only; 0, or TF_EPERM. */
+int tf_host_stop(void);
+
 /* ---- Network (guest only) ---------------------------------------------------------------------
  * IPv4 over the first virtio-net device. Addresses and ports are in host byte order. Only the
  * bootstrap CPU may call these (TF_EPERM otherwise). */
