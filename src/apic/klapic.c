@@ -94,3 +94,26 @@ int klapic_send(uint32_t apic_id, uint32_t icr_low)
     xapic[LAPIC_ICR_LO / 4] = icr_low;
     return xapic_wait_idle();
 }
+
+void klapic_timer_arm(int tsc_deadline, uint64_t value, uint32_t vector)
+{
+    if (tsc_deadline) {
+        lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_TSC_DEADLINE | vector);
+        /* The mode switch must reach the LAPIC before the deadline is written, or the write is
+         * ignored; MFENCE orders the xAPIC store before WRMSR (SDM vol. 3A 11.5.4.1). */
+        __asm__ volatile("mfence" ::: "memory");
+        x86_wrmsr(IA32_TSC_DEADLINE_MSR, value);
+        return;
+    }
+    lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_BY_1);
+    lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_TIMER_ONESHOT | vector);
+    lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)value);
+}
+
+void klapic_timer_stop(int tsc_deadline)
+{
+    if (tsc_deadline)
+        x86_wrmsr(IA32_TSC_DEADLINE_MSR, 0);
+    else
+        lapic_write(LAPIC_TIMER_INITIAL, 0);
+}

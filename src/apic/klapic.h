@@ -17,5 +17,10 @@ void klapic_eoi(void);
  * mode waits for the previous and this command's delivery status (bounded). Returns 0, or
  * -KABI_ETIMEDOUT when the LAPIC never accepted it. */
 int klapic_send(uint32_t apic_id, uint32_t icr_low);
+/* Arms this CPU's timer once, to raise `vector`: at TSC value `value` (tsc_deadline nonzero;
+ * the CPU must offer TSC-deadline mode) or after `value` timer ticks (one-shot, divide by 1). */
+void klapic_timer_arm(int tsc_deadline, uint64_t value, uint32_t vector);
+/* Disarms the timer armed by klapic_timer_arm (the same tsc_deadline). */
+void klapic_timer_stop(int tsc_deadline);
 
 #endif

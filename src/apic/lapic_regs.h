@@ -27,6 +27,7 @@
 #define LAPIC_LVT_THERMAL 0x330
 #define LAPIC_LVT_PERF  0x340
 #define LAPIC_TIMER_INITIAL 0x380 /* initial count: 0 stops the timer */
+#define LAPIC_TIMER_DIVIDE  0x3E0 /* divide configuration */
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
@@ -35,6 +36,10 @@
 #define LAPIC_XAPIC_ID_SHIFT   24
 #define LAPIC_SVR_ENABLE       (1u << 8)
 #define LAPIC_LVT_MASKED       (1u << 16)
+#define LAPIC_LVT_TIMER_ONESHOT      (0u << 17) /* timer mode, bits 18:17 (SDM vol. 3A 11.5.4) */
+#define LAPIC_LVT_TIMER_TSC_DEADLINE (2u << 17) /* fires when the TSC reaches IA32_TSC_DEADLINE */
+#define LAPIC_TIMER_DIVIDE_BY_1      0xB        /* divide configuration: bus clock / 1 */
+#define IA32_TSC_DEADLINE_MSR        0x6E0      /* TSC-deadline mode target; 0 disarms */
 
 /* ICR fields (low 32 bits; x2APIC puts the destination in bits 63:32) */
 #define LAPIC_ICR_VECTOR_MASK   0xFFu

@@ -37,16 +37,21 @@ kisr_stubs:
         .set    vec, vec + 1
         .endr
 
-/* Vectors 32-255 without a handler of their own: report the unexpected interrupt (ktrap.c) */
+/* Vectors 32-255 without a handler of their own: report the unexpected interrupt (ktrap.c).
+ * The NIC's and the device-wait timer's vectors only end a halt: acknowledged like a wake-up. */
         .balign ISR_STUB_SIZE
         .globl  kirq_stubs
 kirq_stubs:
         .set    vec, X86_EXCEPTIONS
         .rept   256 - X86_EXCEPTIONS
         .balign ISR_STUB_SIZE
+        .if     vec == KABI_VEC_NIC || vec == KABI_VEC_TIMER
+        jmp     kwake_entry
+        .else
         pushq   $0
         pushq   $vec
         jmp     isr_common
+        .endif
         .set    vec, vec + 1
         .endr
 

@@ -35,7 +35,14 @@
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
 #define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
 /* 13-15: reserved for task fault containment */
-/* 16-31: devices: PCI configuration, port I/O, MSI-X, doorbells (src/udp) */
+/* 16-31: devices (src/udp/kdev.c). CPL3 drives the NIC itself through its memory-mapped
+ * registers; these are only the privileged steps. */
+#define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
+#define KABI_SYS_PCI_WRITE     17 /* (KABI_PCI_ADDRESS, width, value): configuration write */
+#define KABI_SYS_PORT_READ     18 /* (port >= KABI_PORT_DEVICE_MIN, width): I/O port read */
+#define KABI_SYS_PORT_WRITE    19 /* (port, width, value): I/O port write */
+#define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB page in the device window becomes user */
+#define KABI_SYS_DEV_WAIT      21 /* (const uint16_t *word, seen, timer, KABI_TIMER_*): halt */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
 
@@ -44,8 +51,27 @@
 #define KABI_PARK_HLT   0
 #define KABI_PARK_MWAIT 1
 
+/* KABI_SYS_PCI_*: bus 23:16, device 15:11, function 10:8, register 7:0 (aligned to the width) */
+#define KABI_PCI_ADDRESS(bus, dev, fn, reg) (((bus) << 16) | ((dev) << 11) | ((fn) << 8) | (reg))
+#define KABI_PCI_ADDRESS_MAX                0xFFFFFF
+/* KABI_SYS_PORT_*: ports below this belong to the platform (PIC, PIT, PCI configuration, exit) */
+#define KABI_PORT_DEVICE_MIN 0x1000
+/* KABI_SYS_MMIO_MAP: where device registers (PCI BARs) may be mapped user-accessible; uncached.
+ * Ends below the IOAPIC and LAPIC, which stay supervisor-only. */
+#define KABI_DEVICE_WINDOW_START 0xFE000000
+#define KABI_DEVICE_WINDOW_END   0xFEC00000
+/* KABI_SYS_DEV_WAIT: halts the CPU until an interrupt unless *word != seen (checked with
+ * interrupts off, like KABI_SYS_PARK). The LAPIC timer ends the wait at a TSC value
+ * (TSC-deadline mode) or after `timer` ticks (one-shot, divide by 1); it is armed only for that
+ * wait. */
+#define KABI_TIMER_NONE         0
+#define KABI_TIMER_TSC_DEADLINE 1
+#define KABI_TIMER_ONESHOT      2
+
 /* Interrupt vectors of the core */
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
+#define KABI_VEC_NIC      0xE0 /* the NIC's MSI-X message: EOI only, it ends a KABI_SYS_DEV_WAIT */
+#define KABI_VEC_TIMER    0xE1 /* the LAPIC timer of a KABI_SYS_DEV_WAIT: EOI only */
 #define KABI_VEC_SPURIOUS 0xFF /* LAPIC spurious-interrupt vector */
 
 /* Application-processor start-up code is copied to this page (below 1 MiB, 4 KiB aligned: the

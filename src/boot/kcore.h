@@ -56,6 +56,13 @@ long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
 int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);
+/* kdev.c (src/udp): device calls */
+long kdev_pci_read(uint64_t address, uint64_t width);
+long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);
+long kdev_port_read(uint64_t port, uint64_t width);
+long kdev_port_write(uint64_t port, uint64_t width, uint64_t value);
+long kdev_mmio_map(uint64_t addr);
+long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);

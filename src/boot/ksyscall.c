@@ -92,7 +92,6 @@ static long pit_calibrate(void)
 
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
-    (void)a3;
     switch (nr) {
     case KABI_SYS_WRITE:
         if (!kcore_user_buffer_ok((uint64_t)a0, (uint64_t)a1))
@@ -129,6 +128,18 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return kpaging_guard_page((uint64_t)a0);
     case KABI_SYS_FAULT_SETUP:
         return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+    case KABI_SYS_PCI_READ:
+        return kdev_pci_read((uint64_t)a0, (uint64_t)a1);
+    case KABI_SYS_PCI_WRITE:
+        return kdev_pci_write((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+    case KABI_SYS_PORT_READ:
+        return kdev_port_read((uint64_t)a0, (uint64_t)a1);
+    case KABI_SYS_PORT_WRITE:
+        return kdev_port_write((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+    case KABI_SYS_MMIO_MAP:
+        return kdev_mmio_map((uint64_t)a0);
+    case KABI_SYS_DEV_WAIT:
+        return kdev_wait((const uint16_t *)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     default:
         return -KABI_ENOSYS;
     }

@@ -65,6 +65,7 @@
 #define X86_CPUID1_EBX_APICID  24         /* EBX[31:24] initial APIC ID */
 #define X86_CPUID1_ECX_MONITOR X86_BIT(3) /* MONITOR/MWAIT */
 #define X86_CPUID1_ECX_X2APIC  X86_BIT(21)
+#define X86_CPUID1_ECX_TSC_DL  X86_BIT(24) /* LAPIC timer TSC-deadline mode */
 #define X86_CPUID1_ECX_XSAVE   X86_BIT(26)
 #define X86_CPUID1_ECX_AVX     X86_BIT(28)
 #define X86_CPUID1_ECX_HV      X86_BIT(31) /* running under a hypervisor */

@@ -72,6 +72,22 @@ static inline uint8_t x86_inb(uint16_t port)
 }
 
 /* CPL0 */
+static inline uint16_t x86_inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* CPL0 */
+static inline uint32_t x86_inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* CPL0 */
 static inline uint64_t x86_read_cr2(void)
 {
     uint64_t v;

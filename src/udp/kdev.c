@@ -1,0 +1,103 @@
+/* CPL0: the device calls of the core (kabi.h, system calls 16-31). The network driver runs at
+ * CPL3 and drives the NIC through its memory-mapped registers and virtqueues in user memory;
+ * only these steps need privilege:
+ *   - PCI configuration space (ports 0xCF8/0xCFC),
+ *   - I/O ports of devices (a legacy virtio transport), never the platform's low ports,
+ *   - mapping a 2 MiB page of the device window (where the driver places its BARs) user-
+ *     accessible, uncached, so that doorbells and the MSI-X table need no system call,
+ *   - halting until the NIC's interrupt or a deadline on the LAPIC timer.
+ * Each is a handful of instructions: no loops, no parsing. */
+#include "kcore.h"
+#include "klapic.h"
+#include "pci_regs.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+#define PORT_LIMIT 0x10000
+
+extern uint64_t kpd[]; /* pagetables.S: the page directory entries of the low 4 GiB */
+
+static int width_ok(uint64_t width, uint64_t at)
+{
+    return (width == 1 || width == 2 || width == 4) && at % width == 0;
+}
+
+static long port_read(uint16_t port, uint64_t width)
+{
+    return width == 1 ? x86_inb(port) : width == 2 ? x86_inw(port) : (long)x86_inl(port);
+}
+
+static void port_write(uint16_t port, uint64_t width, uint32_t value)
+{
+    if (width == 1)
+        x86_outb(port, (uint8_t)value);
+    else if (width == 2)
+        x86_outw(port, (uint16_t)value);
+    else
+        x86_outl(port, value);
+}
+
+/* The system call's interrupts-off entry keeps the address and data accesses together. */
+long kdev_pci_read(uint64_t address, uint64_t width)
+{
+    if (address > KABI_PCI_ADDRESS_MAX || !width_ok(width, address))
+        return -KABI_EINVAL;
+    x86_outl(PCI_CONFIG_ADDRESS_PORT,
+             PCI_CONFIG_ENABLE | (uint32_t)(address & PCI_CONFIG_DWORD_MASK));
+    return port_read((uint16_t)(PCI_CONFIG_DATA_PORT + address % 4), width);
+}
+
+long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value)
+{
+    if (address > KABI_PCI_ADDRESS_MAX || !width_ok(width, address))
+        return -KABI_EINVAL;
+    x86_outl(PCI_CONFIG_ADDRESS_PORT,
+             PCI_CONFIG_ENABLE | (uint32_t)(address & PCI_CONFIG_DWORD_MASK));
+    port_write((uint16_t)(PCI_CONFIG_DATA_PORT + address % 4), width, (uint32_t)value);
+    return 0;
+}
+
+long kdev_port_read(uint64_t port, uint64_t width)
+{
+    if (port < KABI_PORT_DEVICE_MIN || port + width > PORT_LIMIT || !width_ok(width, port))
+        return -KABI_EINVAL;
+    return port_read((uint16_t)port, width);
+}
+
+long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
+{
+    if (port < KABI_PORT_DEVICE_MIN || port + width > PORT_LIMIT || !width_ok(width, port))
+        return -KABI_EINVAL;
+    port_write((uint16_t)port, width, (uint32_t)value);
+    return 0;
+}
+
+/* The page directory entry already maps the page uncached (pagetables.S); only the user bit
+ * changes. */
+long kdev_mmio_map(uint64_t addr)
+{
+    if (addr < KABI_DEVICE_WINDOW_START || addr >= KABI_DEVICE_WINDOW_END)
+        return -KABI_EINVAL;
+    kpd[addr >> X86_LARGE_PAGE_SHIFT] |= X86_PTE_U;
+    __asm__ volatile("invlpg (%0)" ::"r"(addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) : "memory");
+    return 0;
+}
+
+/* Entered with interrupts off (SYSCALL's FMASK): an interrupt that makes *word change after the
+ * check stays pending until STI, whose one-instruction shadow covers the HLT, so none is lost.
+ * The timer is armed for this wait only: no periodic tick. */
+long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode)
+{
+    if (!kcore_user_buffer_ok((uint64_t)(uintptr_t)word, sizeof(*word)))
+        return -KABI_EFAULT;
+    if (mode > KABI_TIMER_ONESHOT || (mode == KABI_TIMER_ONESHOT && (timer == 0 || timer >> 32)))
+        return -KABI_EINVAL;
+    int deadline = mode == KABI_TIMER_TSC_DEADLINE;
+    if (mode != KABI_TIMER_NONE)
+        klapic_timer_arm(deadline, timer, KABI_VEC_TIMER);
+    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == (uint16_t)seen)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    if (mode != KABI_TIMER_NONE)
+        klapic_timer_stop(deadline);
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* PCI at CPL3: configuration space through the core, a bus scan that follows PCI-to-PCI bridges,
+ * BARs (sized, and placed in the device window when the firmware left them unassigned or
+ * elsewhere), the capability list and MSI-X. Bootstrap CPU only; not thread-safe. */
+#ifndef TF_UDP_PCI_H
+#define TF_UDP_PCI_H
+
+#include "pci_regs.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pci_bar {
+    uint64_t base; /* bus address (identity-mapped for memory BARs); 0: unassigned */
+    uint64_t size; /* 0: no BAR here (or the upper half of a 64-bit BAR) */
+    uint8_t io;    /* I/O space */
+    uint8_t is64;  /* 64-bit memory BAR (spans this register and the next) */
+};
+
+struct pci_device {
+    uint8_t bus, dev, fn;
+    uint16_t vendor, device, subsystem;
+    uint8_t class_code, subclass;
+    struct pci_bar bars[PCI_BARS]; /* filled by pci_read_bars */
+};
+
+/* Configuration access; `width` 1, 2 or 4 bytes, `reg` aligned to it. Absent functions read as
+ * all ones. */
+uint32_t pci_read(const struct pci_device *d, unsigned reg, unsigned width);
+void pci_write(const struct pci_device *d, unsigned reg, unsigned width, uint32_t value);
+
+/* Scans bus 0 and every bus behind a PCI-to-PCI bridge, calling match(d, ctx) for each function
+ * present; the first that matches (nonzero) is copied to *out. 0, or -ENODEV. */
+typedef int (*pci_match_fn)(const struct pci_device *d, void *ctx);
+int pci_find(pci_match_fn match, void *ctx, struct pci_device *out);
+
+/* Sizes the device's BARs into d->bars (decoding is off meanwhile). */
+void pci_read_bars(struct pci_device *d);
+
+/* Makes BAR `bar` usable at CPL3: a memory BAR outside the device window (unassigned, or
+ * placed elsewhere by the firmware) is moved to a free, naturally aligned place inside it
+ * (KABI_DEVICE_WINDOW_START-END); its pages are then mapped user-accessible and uncached. An I/O
+ * BAR that is unassigned gets a free range at or above KABI_PORT_DEVICE_MIN. Decoding stays off
+ * until pci_enable. 0, -ENOSPC or -EINVAL. */
+int pci_place_bar(struct pci_device *d, unsigned bar);
+
+/* Turns on memory and I/O decoding and bus mastering, and turns off INTx. */
+void pci_enable(const struct pci_device *d);
+
+/* Offset of the first capability with this ID at or after the one at `from` (0: from the start
+ * of the list), or 0 when there is none. */
+unsigned pci_find_cap(const struct pci_device *d, uint8_t id, unsigned from);
+
+/* Pointer to a memory BAR's registers at `offset` (the BAR placed with pci_place_bar). */
+volatile void *pci_bar_ptr(const struct pci_device *d, unsigned bar, uint64_t offset);
+
+/* MSI-X: routes table entry `entry` to `vector` on the CPU with APIC ID `apic_id` (fixed
+ * delivery, edge) and unmasks it, then enables MSI-X for the function. The table's BAR must have
+ * been placed. 0, -ENODEV (no MSI-X capability), -EINVAL (entry out of range, APIC ID beyond 8
+ * bits). */
+int pci_msix_route(const struct pci_device *d, unsigned entry, uint32_t apic_id, uint8_t vector);
+
+#endif
