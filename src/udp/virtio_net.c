@@ -1,0 +1,311 @@
+/* The virtio-net driver: implements netif.h on the first virtio network device, at CPL3.
+ *
+ * Features: VIRTIO_NET_F_MAC and VIRTIO_F_VERSION_1 (legacy interface: VIRTIO_F_ANY_LAYOUT
+ * instead of VERSION_1). Nothing else: no mergeable receive buffers (each receive buffer holds a
+ * whole frame), no checksum or segmentation offload (the stack computes every checksum), no
+ * control queue, no event-index suppression (the flags are enough for one queue pair).
+ *
+ * Queues: receive (0) and transmit (1), up to NET_QUEUE_SIZE entries each, one descriptor per
+ * NET_BUFFER_SIZE buffer: descriptor i is always buffer i. Receive buffers are handed back to the
+ * device as the stack releases them (the doorbell is rung once the queue is drained, or before
+ * sleeping); transmit buffers are reclaimed when netif_tx needs one.
+ *
+ * Interrupts: MSI-X entry 0 raises KABI_VEC_NIC on the bootstrap CPU, for the receive queue only,
+ * and only while netif_wait sleeps (VIRTQ_AVAIL_F_NO_INTERRUPT otherwise). The core acknowledges
+ * it and nothing else; netif_wait returns and the stack drains the queue at CPL3. Without MSI-X
+ * netif_wait sleeps at most NET_POLL_NS at a time. */
+#include "netif.h"
+#include "devcall.h"
+#include "pci.h"
+#include "runtime.h"
+#include "taskfarm.h"
+#include "virtio_pci.h"
+#include "virtio_regs.h"
+#include "virtqueue.h"
+#include "x86.h"
+#include "x86_ops.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_QUEUE_SIZE    256        /* entries per queue (fewer when the device offers fewer) */
+#define NET_QUEUE_MAX     1024       /* largest fixed size of a legacy device we accept */
+#define NET_BUFFER_SIZE   2048       /* header + frame; larger frames are dropped by the device */
+#define NET_POLL_NS       1000000ull /* sleep bound without an interrupt */
+#define NET_CAL_TICKS     (1u << 22) /* LAPIC timer ticks of one calibration wait */
+#define NET_NS_PER_SECOND 1000000000ull
+#define NET_LOCAL_MAC0    0x02 /* locally administered, unicast: used when the device has none */
+
+static struct nic {
+    struct virtio_pci t;
+    struct virtq rx, tx;
+    uint8_t *rx_buffers, *tx_buffers;
+    unsigned header_len;
+    int held;          /* the receive descriptor netif_rx_next lent out, or -1 */
+    uint16_t *tx_free; /* transmit descriptors not in the device's hands */
+    unsigned tx_free_count;
+    unsigned timer_mode; /* KABI_TIMER_TSC_DEADLINE or KABI_TIMER_ONESHOT */
+    uint64_t lapic_hz;   /* one-shot mode: timer ticks per second */
+    int open;
+    uint8_t mac[6];
+} nic = {.held = -1};
+
+static int is_virtio_net(const struct pci_device *d, void *ctx)
+{
+    (void)ctx;
+    return d->vendor == VIRTIO_PCI_VENDOR &&
+           (d->device == VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET ||
+            (d->device == VIRTIO_PCI_TRANSITIONAL_NET && d->subsystem == VIRTIO_ID_NET));
+}
+
+static uint32_t bsp_apic_id(void)
+{
+    return x86_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
+{
+    return (uint64_t)((unsigned __int128)ns * hz / NET_NS_PER_SECOND);
+}
+
+/* Without TSC-deadline mode the LAPIC timer's rate is measured against the TSC: two one-shot
+ * waits of NET_CAL_TICKS (about 4 ms at QEMU's 1 GHz), the shorter one counts (wake-up latency
+ * only lengthens a wait; nothing else interrupts the CPU this early). */
+static void choose_timer(void)
+{
+    if (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) {
+        nic.timer_mode = KABI_TIMER_TSC_DEADLINE;
+        return;
+    }
+    nic.timer_mode = KABI_TIMER_ONESHOT;
+    static const uint16_t never = 0;
+    uint64_t shortest = UINT64_MAX;
+    for (int i = 0; i < 2; i++) {
+        uint64_t start = x86_rdtsc();
+        devcall_wait(&never, 0, NET_CAL_TICKS, KABI_TIMER_ONESHOT);
+        uint64_t ticks = x86_rdtsc() - start;
+        shortest = ticks < shortest ? ticks : shortest;
+    }
+    nic.lapic_hz = shortest ? (uint64_t)NET_CAL_TICKS * runtime_tsc_hz() / shortest : 0;
+}
+
+static int negotiate(void)
+{
+    struct virtio_pci *t = &nic.t;
+    uint64_t offered = virtio_pci_features(t);
+    uint64_t wanted =
+        VIRTIO_FEATURE(VIRTIO_NET_F_MAC) |
+        (t->modern ? VIRTIO_FEATURE(VIRTIO_F_VERSION_1) : VIRTIO_FEATURE(VIRTIO_F_ANY_LAYOUT));
+    if (t->modern && !(offered & VIRTIO_FEATURE(VIRTIO_F_VERSION_1)))
+        return -ENODEV;
+    virtio_pci_set_features(t, offered & wanted);
+    nic.header_len = t->modern ? VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEN_LEGACY;
+    if (!t->modern)
+        return 0;
+    virtio_pci_add_status(t, VIRTIO_STATUS_FEATURES_OK);
+    return virtio_pci_status(t) & VIRTIO_STATUS_FEATURES_OK ? 0 : -ENODEV;
+}
+
+static void read_mac(uint8_t mac[6])
+{
+    if (virtio_pci_features(&nic.t) & VIRTIO_FEATURE(VIRTIO_NET_F_MAC)) {
+        for (unsigned i = 0; i < 6; i++)
+            mac[i] = virtio_pci_config8(&nic.t, VIRTIO_NET_CFG_MAC + i);
+        return;
+    }
+    const uint8_t fallback[6] = {NET_LOCAL_MAC0, 0, 0, 0, 0, 1};
+    memcpy(mac, fallback, 6);
+}
+
+/* One queue: its ring, its buffers, each descriptor pointing at its buffer. */
+static int setup_queue(struct virtq *q, unsigned index, uint8_t **buffers, int receive)
+{
+    unsigned max = virtio_pci_queue_max(&nic.t, index);
+    unsigned size = nic.t.modern && max > NET_QUEUE_SIZE ? NET_QUEUE_SIZE : max;
+    if (size == 0 || size > NET_QUEUE_MAX || virtq_init(q, (uint16_t)index, (uint16_t)size))
+        return -ENODEV;
+    *buffers = memalign(X86_PAGE_SIZE, (size_t)size * NET_BUFFER_SIZE);
+    if (!*buffers)
+        return -ENOMEM;
+    memset(*buffers, 0, (size_t)size * NET_BUFFER_SIZE);
+    for (unsigned i = 0; i < size; i++)
+        virtq_describe(q, (uint16_t)i, (uint64_t)(uintptr_t)(*buffers + i * NET_BUFFER_SIZE),
+                       NET_BUFFER_SIZE, receive);
+    uint64_t base = (uint64_t)(uintptr_t)q->desc;
+    return virtio_pci_queue_setup(&nic.t, index, size, base, (uint64_t)(uintptr_t)q->avail,
+                                  (uint64_t)(uintptr_t)q->used, receive ? 0 : VIRTIO_MSI_NO_VECTOR);
+}
+
+static int setup_queues(void)
+{
+    int rc = setup_queue(&nic.rx, VIRTIO_NET_Q_RX, &nic.rx_buffers, 1);
+    if (rc == 0)
+        rc = setup_queue(&nic.tx, VIRTIO_NET_Q_TX, &nic.tx_buffers, 0);
+    if (rc)
+        return rc;
+    nic.tx_free = malloc(sizeof(uint16_t) * nic.tx.size);
+    if (!nic.tx_free)
+        return -ENOMEM;
+    for (unsigned i = 0; i < nic.tx.size; i++)
+        nic.tx_free[nic.tx_free_count++] = (uint16_t)(nic.tx.size - 1 - i);
+    for (unsigned i = 0; i < nic.rx.size; i++)
+        virtq_push(&nic.rx, (uint16_t)i);
+    return 0;
+}
+
+static void report(const struct pci_device *d)
+{
+    if (tf_option("quiet"))
+        return;
+    printf("taskfarm: virtio-net at PCI %02x:%02x.%u, %s interface, %u+%u buffers, %s, timer %s",
+           d->bus, d->dev, d->fn, nic.t.modern ? "virtio 1.0" : "legacy", nic.rx.size, nic.tx.size,
+           nic.t.msix ? "MSI-X" : "no MSI-X (polling every 1 ms)",
+           nic.timer_mode == KABI_TIMER_TSC_DEADLINE ? "TSC deadline" : "one-shot");
+    if (nic.timer_mode == KABI_TIMER_ONESHOT)
+        printf(" (%llu MHz)", (unsigned long long)(nic.lapic_hz / 1000000));
+    printf("\n");
+}
+
+/* Device initialization, virtio 1.0 section 3.1.1 */
+int netif_open(uint8_t mac[6])
+{
+    struct pci_device d;
+    if (nic.open) {
+        memcpy(mac, nic.mac, sizeof(nic.mac));
+        return 0;
+    }
+    if (pci_find(is_virtio_net, NULL, &d) != 0)
+        return TF_ENODEV;
+    choose_timer();
+    int rc = virtio_pci_open(&nic.t, &d, bsp_apic_id(), KABI_VEC_NIC);
+    if (rc)
+        return rc == -ENOSPC ? TF_ENOMEM : TF_ENODEV;
+    virtio_pci_add_status(&nic.t, VIRTIO_STATUS_ACKNOWLEDGE);
+    virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER);
+    rc = negotiate();
+    if (rc == 0)
+        rc = setup_queues();
+    if (rc) {
+        virtio_pci_add_status(&nic.t, VIRTIO_STATUS_FAILED);
+        return rc == -ENOMEM ? TF_ENOMEM : TF_ENODEV;
+    }
+    read_mac(nic.mac);
+    memcpy(mac, nic.mac, sizeof(nic.mac));
+    virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER_OK);
+    virtq_publish(&nic.rx);
+    virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
+    nic.open = 1;
+    report(&d);
+    return 0;
+}
+
+static void rx_kick(void)
+{
+    if (virtq_publish(&nic.rx))
+        virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
+}
+
+void netif_rx_release(void)
+{
+    if (nic.held < 0)
+        return;
+    virtq_push(&nic.rx, (uint16_t)nic.held);
+    nic.held = -1;
+}
+
+const uint8_t *netif_rx_next(size_t *len)
+{
+    uint16_t id;
+    uint32_t written;
+    netif_rx_release();
+    while (nic.open && virtq_pop(&nic.rx, &id, &written)) {
+        if (id >= nic.rx.size)
+            continue; /* not a descriptor of ours: nothing to give back */
+        if (written < nic.header_len) {
+            virtq_push(&nic.rx, id);
+            continue;
+        }
+        nic.held = id;
+        *len = written - nic.header_len;
+        return nic.rx_buffers + (size_t)id * NET_BUFFER_SIZE + nic.header_len;
+    }
+    if (nic.open)
+        rx_kick();
+    return NULL;
+}
+
+static void tx_reclaim(void)
+{
+    uint16_t id;
+    uint32_t written;
+    while (virtq_pop(&nic.tx, &id, &written))
+        if (id < nic.tx.size && nic.tx_free_count < nic.tx.size)
+            nic.tx_free[nic.tx_free_count++] = id;
+}
+
+int netif_tx(const void *frame, size_t len)
+{
+    if (!nic.open)
+        return TF_ENODEV;
+    if (len > NETIF_FRAME_MAX)
+        return TF_EMSGSIZE;
+    if (nic.tx_free_count == 0)
+        tx_reclaim();
+    if (nic.tx_free_count == 0)
+        return TF_EAGAIN;
+    uint16_t id = nic.tx_free[--nic.tx_free_count];
+    uint8_t *buffer = nic.tx_buffers + (size_t)id * NET_BUFFER_SIZE;
+    memset(buffer, 0, nic.header_len); /* no offload: flags 0, VIRTIO_NET_HDR_GSO_NONE */
+    memcpy(buffer + nic.header_len, frame, len);
+    virtq_set_len(&nic.tx, id, (uint32_t)(nic.header_len + len));
+    virtq_push(&nic.tx, id);
+    if (virtq_publish(&nic.tx))
+        virtio_pci_notify(&nic.t, VIRTIO_NET_Q_TX);
+    return 0;
+}
+
+/* The timer that ends a wait at deadline_ns (0: none; always NET_POLL_NS without MSI-X).
+ * Returns 0 when the deadline has passed already. */
+static int wait_timer(uint64_t deadline_ns, uint64_t *timer, unsigned *mode)
+{
+    uint64_t hz = runtime_tsc_hz(), now_tsc = x86_rdtsc();
+    uint64_t now = tf_now_ns(), ns = UINT64_MAX;
+    *mode = KABI_TIMER_NONE;
+    if (deadline_ns) {
+        if (now >= deadline_ns)
+            return 0;
+        ns = deadline_ns - now;
+    }
+    if (!nic.t.msix && ns > NET_POLL_NS)
+        ns = NET_POLL_NS;
+    if (ns == UINT64_MAX)
+        return 1;
+    if (!hz)
+        return 0; /* no clock: poll */
+    if (nic.timer_mode == KABI_TIMER_TSC_DEADLINE) {
+        *timer = now_tsc + ns_to_ticks(ns, hz);
+    } else {
+        uint64_t ticks = ns_to_ticks(ns, nic.lapic_hz);
+        *timer = ticks == 0 ? 1 : ticks > UINT32_MAX ? UINT32_MAX : ticks;
+    }
+    *mode = nic.timer_mode;
+    return 1;
+}
+
+void netif_wait(uint64_t deadline_ns)
+{
+    uint64_t timer = 0;
+    unsigned mode;
+    if (!nic.open)
+        return;
+    rx_kick();
+    if (!wait_timer(deadline_ns, &timer, &mode))
+        return;
+    virtq_interrupts(&nic.rx, 1);
+    if (!virtq_pending(&nic.rx))
+        devcall_wait(&nic.rx.used->idx, nic.rx.used_idx, timer, mode);
+    virtq_interrupts(&nic.rx, 0);
+}

@@ -1,0 +1,218 @@
+/* The virtio PCI transport (see virtio_pci.h; virtio 1.0 section 4.1). */
+#include "virtio_pci.h"
+#include "devcall.h"
+#include "virtio_regs.h"
+
+#include <errno.h>
+
+#define RESET_POLLS 1000000 /* reads of the status after a reset before giving up */
+
+/* ---- modern interface: the structures the vendor capabilities point at ---- */
+
+struct cap_walk {
+    volatile uint8_t *where[VIRTIO_PCI_CAP_DEVICE_CFG + 1];
+    uint32_t notify_mul;
+};
+
+/* Places the BAR a capability names and returns the structure's address, or NULL. */
+static volatile uint8_t *cap_structure(struct virtio_pci *t, unsigned cap)
+{
+    const struct pci_device *d = &t->pci;
+    unsigned bar = pci_read(d, cap + VIRTIO_PCI_CAP_BAR, 1);
+    uint32_t offset = pci_read(d, cap + VIRTIO_PCI_CAP_OFFSET, 4);
+    uint32_t length = pci_read(d, cap + VIRTIO_PCI_CAP_LENGTH, 4);
+    if (bar >= PCI_BARS || t->pci.bars[bar].io || (uint64_t)offset + length > d->bars[bar].size ||
+        pci_place_bar(&t->pci, bar) != 0)
+        return NULL;
+    return pci_bar_ptr(d, bar, offset);
+}
+
+/* The first capability of each type counts (4.1.4: the driver uses the first it can). */
+static int find_modern(struct virtio_pci *t)
+{
+    struct cap_walk w = {0};
+    for (unsigned cap = pci_find_cap(&t->pci, PCI_CAP_ID_VENDOR, 0); cap;
+         cap = pci_find_cap(&t->pci, PCI_CAP_ID_VENDOR, cap)) {
+        unsigned type = pci_read(&t->pci, cap + VIRTIO_PCI_CAP_CFG_TYPE, 1);
+        if (type > VIRTIO_PCI_CAP_DEVICE_CFG || type == VIRTIO_PCI_CAP_ISR_CFG || w.where[type])
+            continue;
+        w.where[type] = cap_structure(t, cap);
+        if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+            w.notify_mul = pci_read(&t->pci, cap + VIRTIO_PCI_CAP_NOTIFY_MUL, 4);
+    }
+    if (!w.where[VIRTIO_PCI_CAP_COMMON_CFG] || !w.where[VIRTIO_PCI_CAP_NOTIFY_CFG] ||
+        !w.where[VIRTIO_PCI_CAP_DEVICE_CFG])
+        return -ENODEV;
+    t->common = w.where[VIRTIO_PCI_CAP_COMMON_CFG];
+    t->notify = w.where[VIRTIO_PCI_CAP_NOTIFY_CFG];
+    t->device = w.where[VIRTIO_PCI_CAP_DEVICE_CFG];
+    t->notify_mul = w.notify_mul;
+    t->modern = 1;
+    return 0;
+}
+
+static int find_legacy(struct virtio_pci *t)
+{
+    struct pci_bar *b = &t->pci.bars[VIRTIO_LEGACY_BAR];
+    if (!b->io || !b->size || pci_place_bar(&t->pci, VIRTIO_LEGACY_BAR) != 0)
+        return -ENODEV;
+    t->io = (uint16_t)b->base;
+    t->modern = 0;
+    return 0;
+}
+
+int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t apic_id,
+                    uint8_t vector)
+{
+    *t = (struct virtio_pci){.pci = *d};
+    pci_read_bars(&t->pci);
+    if (find_modern(t) != 0 && find_legacy(t) != 0)
+        return -ENODEV;
+    /* The MSI-X table's BAR, when no structure above lives in it */
+    unsigned msix = pci_find_cap(&t->pci, PCI_CAP_ID_MSIX, 0);
+    if (msix)
+        pci_place_bar(&t->pci, pci_read(&t->pci, msix + PCI_MSIX_TABLE, 4) & PCI_MSIX_BIR_MASK);
+    pci_enable(&t->pci);
+    t->msix = pci_msix_route(&t->pci, 0, apic_id, vector) == 0;
+    virtio_pci_reset(t);
+    return 0;
+}
+
+/* ---- access to the common registers, either interface ---- */
+
+static volatile void *common_reg(struct virtio_pci *t, unsigned reg)
+{
+    return t->common + reg;
+}
+
+static uint32_t legacy_in(struct virtio_pci *t, unsigned reg, unsigned width)
+{
+    return (uint32_t)devcall_port_read((uint16_t)(t->io + reg), width);
+}
+
+static void legacy_out(struct virtio_pci *t, unsigned reg, unsigned width, uint32_t value)
+{
+    devcall_port_write((uint16_t)(t->io + reg), width, value);
+}
+
+uint8_t virtio_pci_status(struct virtio_pci *t)
+{
+    if (t->modern)
+        return *(volatile uint8_t *)common_reg(t, VIRTIO_COMMON_STATUS);
+    return (uint8_t)legacy_in(t, VIRTIO_LEGACY_STATUS, 1);
+}
+
+static void set_status(struct virtio_pci *t, uint8_t status)
+{
+    if (t->modern)
+        *(volatile uint8_t *)common_reg(t, VIRTIO_COMMON_STATUS) = status;
+    else
+        legacy_out(t, VIRTIO_LEGACY_STATUS, 1, status);
+}
+
+/* 4.1.4.3.2: after writing 0 the driver waits until the status reads 0 */
+void virtio_pci_reset(struct virtio_pci *t)
+{
+    set_status(t, 0);
+    for (unsigned i = 0; i < RESET_POLLS && virtio_pci_status(t) != 0; i++)
+        __asm__ volatile("pause");
+}
+
+void virtio_pci_add_status(struct virtio_pci *t, uint8_t bits)
+{
+    set_status(t, virtio_pci_status(t) | bits);
+}
+
+uint64_t virtio_pci_features(struct virtio_pci *t)
+{
+    if (!t->modern)
+        return legacy_in(t, VIRTIO_LEGACY_HOST_FEATURES, 4);
+    volatile uint32_t *select = common_reg(t, VIRTIO_COMMON_DFSELECT);
+    volatile uint32_t *features = common_reg(t, VIRTIO_COMMON_DF);
+    *select = 0;
+    uint64_t low = *features;
+    *select = 1;
+    return low | (uint64_t)*features << 32;
+}
+
+void virtio_pci_set_features(struct virtio_pci *t, uint64_t f)
+{
+    if (!t->modern) {
+        legacy_out(t, VIRTIO_LEGACY_GUEST_FEATURES, 4, (uint32_t)f);
+        return;
+    }
+    volatile uint32_t *select = common_reg(t, VIRTIO_COMMON_GFSELECT);
+    volatile uint32_t *features = common_reg(t, VIRTIO_COMMON_GF);
+    *select = 0;
+    *features = (uint32_t)f;
+    *select = 1;
+    *features = (uint32_t)(f >> 32);
+}
+
+unsigned virtio_pci_queue_max(struct virtio_pci *t, unsigned q)
+{
+    if (!t->modern) {
+        legacy_out(t, VIRTIO_LEGACY_QUEUE_SELECT, 2, q);
+        return legacy_in(t, VIRTIO_LEGACY_QUEUE_SIZE, 2);
+    }
+    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SELECT) = (uint16_t)q;
+    return *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SIZE);
+}
+
+static void write64(struct virtio_pci *t, unsigned reg, uint64_t value)
+{
+    volatile uint32_t *r = common_reg(t, reg);
+    r[0] = (uint32_t)value;
+    r[1] = (uint32_t)(value >> 32);
+}
+
+static int legacy_queue_setup(struct virtio_pci *t, unsigned q, uint64_t desc, uint16_t msix)
+{
+    legacy_out(t, VIRTIO_LEGACY_QUEUE_SELECT, 2, q);
+    if (t->msix) {
+        legacy_out(t, VIRTIO_LEGACY_MSIX_QUEUE, 2, msix);
+        if (legacy_in(t, VIRTIO_LEGACY_MSIX_QUEUE, 2) != msix)
+            return -EIO;
+    }
+    legacy_out(t, VIRTIO_LEGACY_QUEUE_PFN, 4, (uint32_t)(desc >> VIRTIO_LEGACY_PFN_SHIFT));
+    return 0;
+}
+
+int virtio_pci_queue_setup(struct virtio_pci *t, unsigned q, unsigned size, uint64_t desc,
+                           uint64_t avail, uint64_t used, uint16_t msix_entry)
+{
+    if (q >= VIRTIO_PCI_QUEUES_MAX)
+        return -EINVAL;
+    uint16_t msix = t->msix ? msix_entry : VIRTIO_MSI_NO_VECTOR;
+    if (!t->modern)
+        return legacy_queue_setup(t, q, desc, msix);
+    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SELECT) = (uint16_t)q;
+    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SIZE) = (uint16_t)size;
+    volatile uint16_t *vector = common_reg(t, VIRTIO_COMMON_Q_MSIX);
+    *vector = msix;
+    if (*vector != msix)
+        return -EIO;
+    write64(t, VIRTIO_COMMON_Q_DESC, desc);
+    write64(t, VIRTIO_COMMON_Q_AVAIL, avail);
+    write64(t, VIRTIO_COMMON_Q_USED, used);
+    t->notify_off[q] = *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_NOTIFY_OFF);
+    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_ENABLE) = 1;
+    return 0;
+}
+
+void virtio_pci_notify(struct virtio_pci *t, unsigned q)
+{
+    if (t->modern)
+        *(volatile uint16_t *)(t->notify + (uint64_t)t->notify_off[q] * t->notify_mul) =
+            (uint16_t)q;
+    else
+        legacy_out(t, VIRTIO_LEGACY_QUEUE_NOTIFY, 2, q);
+}
+
+uint8_t virtio_pci_config8(struct virtio_pci *t, unsigned offset)
+{
+    if (t->modern)
+        return t->device[offset];
+    unsigned base = t->msix ? VIRTIO_LEGACY_DEVICE_MSIX : VIRTIO_LEGACY_DEVICE_NO_MSIX;
+    return (uint8_t)legacy_in(t, base + offset, 1);
+}
