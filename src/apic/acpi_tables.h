@@ -52,17 +52,16 @@
 
 /* Multiple APIC Description Table (5.2.12): the header, two fields, then interrupt controller
  * structures, each starting with a type byte and a length byte that covers the whole entry. */
-#define ACPI_MADT_SIGNATURE_TEXT          "APIC"
-#define ACPI_MADT_LAPIC_ADDRESS           36 /* 32-bit physical address of every CPU's local APIC */
-#define ACPI_MADT_FLAGS                   40 /* 32-bit */
-#define ACPI_MADT_FLAG_PCAT_COMPAT        0x1 /* dual 8259 PICs present too */
-#define ACPI_MADT_ENTRIES                 44  /* first entry */
-#define ACPI_MADT_HEADER_SIZE             44
-#define ACPI_MADT_ENTRY_TYPE              0
-#define ACPI_MADT_ENTRY_LENGTH            1
-#define ACPI_MADT_ENTRY_MIN               2 /* an entry shorter than its type and length bytes ends the walk */
-#define ACPI_MADT_ONLINE_CAPABLE_REVISION 5 /* the Online Capable flag exists from revision 5 on   \
-                                             */
+#define ACPI_MADT_SIGNATURE_TEXT   "APIC"
+#define ACPI_MADT_LAPIC_ADDRESS    36  /* 32-bit physical address of every CPU's local APIC */
+#define ACPI_MADT_FLAGS            40  /* 32-bit */
+#define ACPI_MADT_FLAG_PCAT_COMPAT 0x1 /* dual 8259 PICs present too */
+#define ACPI_MADT_ENTRIES          44  /* first entry */
+#define ACPI_MADT_HEADER_SIZE      44
+#define ACPI_MADT_ENTRY_TYPE       0
+#define ACPI_MADT_ENTRY_LENGTH     1
+#define ACPI_MADT_ENTRY_MIN        2 /* shorter entries end the walk */
+#define ACPI_MADT_OC_REVISION      5 /* the Online Capable flag exists from this revision on */
 
 /* Entry types (5.2.12, table 5.21) */
 #define ACPI_MADT_LOCAL_APIC       0x0

@@ -53,8 +53,7 @@ static int cpu_entry(const struct walk *w, size_t off, size_t len, uint32_t *id,
     }
     if (flags & ACPI_MADT_CPU_ENABLED)
         *cls = CPU_ENABLED;
-    else if (w->revision >= ACPI_MADT_ONLINE_CAPABLE_REVISION &&
-             (flags & ACPI_MADT_CPU_ONLINE_CAPABLE))
+    else if (w->revision >= ACPI_MADT_OC_REVISION && (flags & ACPI_MADT_CPU_ONLINE_CAPABLE))
         *cls = CPU_ONLINE_CAPABLE;
     else
         *cls = CPU_DISABLED;

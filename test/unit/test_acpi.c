@@ -14,7 +14,7 @@
 
 #define MAX_IDS 4096
 
-/* ---- helpers: building tables ---- */
+/* ---- building tables ---- */
 
 struct tb {
     uint8_t b[2048];
