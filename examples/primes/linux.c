@@ -11,10 +11,17 @@
  *   primes-linux --serve 7070 --threads     # each "primes N L" request runs on N threads
  *   primes-linux --serve 7070 --procs       # ... on N processes
  *
- * cpus is the number of distinct CPUs the tasks finished on (sched_getcpu). */
+ * cpus is the number of distinct CPUs the tasks finished on (sched_getcpu).
+ *
+ * Built with PRIMES_HOST_FARM (as primes-host, linked with libtaskfarm-host.a) it has a third
+ * mode, --farm: the tasks go through the taskfarm scheduler on Linux (tf_submit, tf_wait_all),
+ * the calling thread running tasks too while it waits, as the guest's bootstrap CPU does. */
 #define _GNU_SOURCE
 #include "primes.h"
 #include "protocol.h"
+#ifdef PRIMES_HOST_FARM
+#include <taskfarm.h>
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,15 +105,69 @@ static int run_procs(struct task *t, uint32_t n)
     return rc;
 }
 
+enum mode { MODE_THREADS, MODE_PROCS, MODE_FARM };
+static const char *const mode_names[] = {"threads", "processes", "taskfarm tasks"};
+
+#ifdef PRIMES_HOST_FARM
+static uint64_t farm_task(void *arg)
+{
+    thread_main(arg);
+    return 0;
+}
+
+static int run_farm(struct task *t, uint32_t n)
+{
+    tf_task_t *h = calloc(n, sizeof(*h));
+    int rc = h ? 0 : -1;
+    uint32_t submitted = 0;
+    for (; h && submitted < n; submitted++)
+        if ((h[submitted] = tf_submit(farm_task, &t[submitted])) < 0) {
+            rc = -1;
+            break;
+        }
+    if (h && tf_wait_all(h, submitted, NULL, NULL) != 0)
+        rc = -1;
+    free(h);
+    return rc;
+}
+#else
+static int run_farm(struct task *t, uint32_t n)
+{
+    (void)t, (void)n;
+    errno = ENOSYS;
+    return -1;
+}
+#endif
+
+static int run(enum mode m, struct task *t, uint32_t n)
+{
+    return m == MODE_FARM ? run_farm(t, n) : m == MODE_PROCS ? run_procs(t, n) : run_threads(t, n);
+}
+
+/* --threads, --procs, and --farm in the primes-host build; -1 for another word */
+static int parse_mode(const char *a)
+{
+    if (!strcmp(a, "--threads"))
+        return MODE_THREADS;
+    if (!strcmp(a, "--procs"))
+        return MODE_PROCS;
+#ifdef PRIMES_HOST_FARM
+    if (!strcmp(a, "--farm"))
+        return MODE_FARM;
+#endif
+    return -1;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: primes-linux --threads N|--procs N [--kernel trial|sieve] L\n"
-                    "       primes-linux --serve PORT --threads|--procs\n");
+                    "       primes-linux --serve PORT --threads|--procs\n"
+                    "       (primes-host: --farm N, and --serve PORT --farm)\n");
     return 2;
 }
 
 /* Runs the request's tasks; 0 with *r filled, or -1 with the reason in why. */
-static int compute(const struct proto_request *req, int procs, struct proto_result *r, char *why,
+static int compute(const struct proto_request *req, enum mode m, struct proto_result *r, char *why,
                    size_t why_len)
 {
     struct task *t = calloc(req->tasks, sizeof(*t));
@@ -115,9 +176,9 @@ static int compute(const struct proto_request *req, int procs, struct proto_resu
     for (uint32_t i = 0; i < req->tasks; i++)
         t[i] = (struct task){req->limit, req->kernel, 0, -1};
     uint64_t start = now_us();
-    if ((procs ? run_procs(t, req->tasks) : run_threads(t, req->tasks)) < 0) {
-        snprintf(why, why_len, "could not run %u %s: %s", req->tasks,
-                 procs ? "processes" : "threads", strerror(errno));
+    if (run(m, t, req->tasks) < 0) {
+        snprintf(why, why_len, "could not run %u %s: %s", req->tasks, mode_names[m],
+                 strerror(errno));
         free(t);
         return -1;
     }
@@ -140,7 +201,7 @@ static int compute(const struct proto_request *req, int procs, struct proto_resu
 }
 
 /* The guest server's protocol over a Linux UDP socket, with the same reply cache. */
-static int serve(unsigned port, int procs)
+static int serve(unsigned port, enum mode m)
 {
     static struct proto_cache cache;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -151,7 +212,7 @@ static int serve(unsigned port, int procs)
         fprintf(stderr, "primes-linux: UDP port %u: %s\n", port, strerror(errno));
         return 1;
     }
-    printf("primes-linux: listening on UDP port %u (%s)\n", port, procs ? "processes" : "threads");
+    printf("primes-linux: listening on UDP port %u (%s)\n", port, mode_names[m]);
     fflush(stdout);
     for (;;) {
         char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX], why[160];
@@ -175,8 +236,8 @@ static int serve(unsigned port, int procs)
         } else if (req.verb == PROTO_STATS) {
             len = proto_format_err(out, req.id, "stats: not kept by the Linux reference");
         } else {
-            len = compute(&req, procs, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
-                                                             : proto_format_ok(out, &req, &r);
+            len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
+                                                         : proto_format_ok(out, &req, &r);
             proto_cache_put(&cache, from.sin_addr.s_addr, req.id, out, len);
         }
         sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen);
@@ -186,7 +247,7 @@ static int serve(unsigned port, int procs)
 int main(int argc, char **argv)
 {
     struct proto_request req = {.verb = PROTO_PRIMES, .kernel = PRIMES_TRIAL};
-    int procs = -1;
+    int mode = -1;
     unsigned long port = 0;
     char *end;
     for (int i = 1; i < argc; i++) {
@@ -194,10 +255,10 @@ int main(int argc, char **argv)
             port = strtoul(argv[++i], &end, 10);
             if (*end || port < 1 || port > 65535)
                 return usage();
-        } else if (port && (!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--procs"))) {
-            procs = argv[i][2] == 'p';
-        } else if ((!strcmp(argv[i], "--threads") || !strcmp(argv[i], "--procs")) && i + 1 < argc) {
-            procs = argv[i][2] == 'p';
+        } else if (port && parse_mode(argv[i]) >= 0) {
+            mode = parse_mode(argv[i]);
+        } else if (parse_mode(argv[i]) >= 0 && i + 1 < argc) {
+            mode = parse_mode(argv[i]);
             unsigned long n = strtoul(argv[++i], &end, 10);
             if (*end || n < 1 || n > PROTO_TASKS_MAX)
                 return usage();
@@ -212,13 +273,13 @@ int main(int argc, char **argv)
             req.limit = l;
         }
     }
-    if (procs < 0)
+    if (mode < 0)
         return usage();
     if (port)
-        return serve((unsigned)port, procs);
+        return serve((unsigned)port, (enum mode)mode);
     struct proto_result r;
     char line[PROTO_REPLY_MAX], why[160];
-    if (compute(&req, procs, &r, why, sizeof(why))) {
+    if (compute(&req, (enum mode)mode, &r, why, sizeof(why))) {
         fprintf(stderr, "primes-linux: %s\n", why);
         return 1;
     }
