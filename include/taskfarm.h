@@ -55,6 +55,12 @@ uint64_t tf_heap_free_bytes(void);
  * clock could not be calibrated. Guest only. */
 uint64_t tf_boot_ns(void);
 
+/* CPUID leaf `leaf`, subleaf `subleaf`, of the virtual CPU as the hypervisor defines it, into
+ * regs[0..3] = EAX, EBX, ECX, EDX. Use it rather than the CPUID instruction: on hypervisors
+ * that run guest user code natively (PVM), CPUID there reports the host's processor. Guest
+ * only; any CPU. */
+void tf_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
 /* A monotonic clock in nanoseconds (the calibrated TSC in the guest, CLOCK_MONOTONIC on Linux).
  * Any CPU. */
 uint64_t tf_now_ns(void);

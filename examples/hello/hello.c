@@ -3,20 +3,23 @@
  *   tools/tf-run build/examples/hello/hello -- any arguments you like */
 #include <taskfarm.h>
 
-#include <cpuid.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The virtual CPU's vendor and brand strings (CPUID leaves 0 and 0x80000002-4). */
 static void cpu_names(char vendor[13], char brand[49])
 {
-    unsigned r[4] = {0};
-    __cpuid(0, r[0], r[1], r[3], r[2]);
-    memcpy(vendor, &r[1], 12);
+    uint32_t r[4];
+    tf_cpuid(0, 0, r);
+    memcpy(vendor, &r[1], 4); /* EBX, EDX, ECX */
+    memcpy(vendor + 4, &r[3], 4);
+    memcpy(vendor + 8, &r[2], 4);
     vendor[12] = '\0';
     brand[0] = '\0';
-    if (__get_cpuid_max(0x80000000, NULL) >= 0x80000004) {
+    tf_cpuid(0x80000000, 0, r);
+    if (r[0] >= 0x80000004) {
         for (unsigned i = 0; i < 3; i++) {
-            __cpuid(0x80000002 + i, r[0], r[1], r[2], r[3]);
+            tf_cpuid(0x80000002 + i, 0, r);
             memcpy(brand + 16 * i, r, 16);
         }
         brand[48] = '\0';

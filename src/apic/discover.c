@@ -10,6 +10,7 @@
 #include "topology.h"
 #include "x86.h"
 #include "x86_ops.h"
+#include "usys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,7 +80,7 @@ int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base)
 static struct topology_regs cpuid_regs(uint32_t leaf, uint32_t subleaf, void *ctx)
 {
     (void)ctx;
-    struct x86_cpuid r = x86_cpuid(leaf, subleaf);
+    struct x86_cpuid r = usys_cpuid(leaf, subleaf);
     return (struct topology_regs){r.eax, r.ebx, r.ecx, r.edx};
 }
 

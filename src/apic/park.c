@@ -29,7 +29,7 @@ static const char *const policy_names[] = {"hlt", "mwait", "spin"};
 
 static int cpu_offers_mwait(void)
 {
-    return (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_MONITOR) != 0;
+    return (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_MONITOR) != 0;
 }
 
 void park_init(void)

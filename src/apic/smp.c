@@ -63,7 +63,7 @@ static unsigned option_uint(const char *name, unsigned dflt)
 
 static unsigned cpu_family(void)
 {
-    uint32_t eax = x86_cpuid(X86_CPUID_FEATURES, 0).eax;
+    uint32_t eax = usys_cpuid(X86_CPUID_FEATURES, 0).eax;
     unsigned family = (eax >> 8) & 0xF;
     return family == 0xF ? family + ((eax >> 20) & 0xFF) : family;
 }
@@ -71,9 +71,9 @@ static unsigned cpu_family(void)
 /* 0 for CPUs that need no wait after INIT (see the top of this file) */
 static unsigned default_init_delay_us(void)
 {
-    if (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV)
+    if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV)
         return 0;
-    struct x86_cpuid v = x86_cpuid(X86_CPUID_VENDOR, 0);
+    struct x86_cpuid v = usys_cpuid(X86_CPUID_VENDOR, 0);
     int amd = v.ebx == 0x68747541; /* "Auth"(enticAMD) */
     return cpu_family() >= (amd ? AMD_FAMILY_K8 : INTEL_FAMILY_P6) ? 0 : INIT_WAIT_LEGACY_US;
 }
@@ -83,14 +83,14 @@ static int use_x2apic(void)
     const char *o = tf_option("x2apic");
     if (o && !strcmp(o, "off"))
         return 0;
-    return (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_X2APIC) != 0;
+    return (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_X2APIC) != 0;
 }
 
 static uint32_t bsp_apic_id(int x2apic)
 {
     if (x2apic)
-        return x86_cpuid(X86_CPUID_TOPOLOGY, 0).edx;
-    return x86_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
+        return usys_cpuid(X86_CPUID_TOPOLOGY, 0).edx;
+    return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
 }
 
 static int by_apic_id(const void *a, const void *b)

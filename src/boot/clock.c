@@ -22,12 +22,12 @@ static struct pvclock_vcpu_time_info pvclock;
 
 static int kvm_offers_clock(void)
 {
-    if (!(x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV))
+    if (!(usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV))
         return 0;
-    struct x86_cpuid sig = x86_cpuid(KVM_CPUID_SIGNATURE, 0);
+    struct x86_cpuid sig = usys_cpuid(KVM_CPUID_SIGNATURE, 0);
     return sig.ebx == KVM_SIGNATURE_EBX && sig.ecx == KVM_SIGNATURE_ECX &&
            sig.edx == KVM_SIGNATURE_EDX && sig.eax >= KVM_CPUID_FEATURES &&
-           (x86_cpuid(KVM_CPUID_FEATURES, 0).eax & KVM_FEATURE_CLOCKSOURCE2);
+           (usys_cpuid(KVM_CPUID_FEATURES, 0).eax & KVM_FEATURE_CLOCKSOURCE2);
 }
 
 /* TSC Hz from pvclock's factor: ns = (ticks << shift) * mul / 2^32. */
@@ -52,19 +52,19 @@ static uint64_t hz_from_kvmclock(void)
 
 static uint64_t hz_from_cpuid(void)
 {
-    if (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV) {
-        struct x86_cpuid hv = x86_cpuid(X86_CPUID_HV_BASE, 0);
-        if (hv.eax >= X86_CPUID_HV_TIMING && x86_cpuid(X86_CPUID_HV_TIMING, 0).eax)
-            return (uint64_t)x86_cpuid(X86_CPUID_HV_TIMING, 0).eax * 1000;
+    if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV) {
+        struct x86_cpuid hv = usys_cpuid(X86_CPUID_HV_BASE, 0);
+        if (hv.eax >= X86_CPUID_HV_TIMING && usys_cpuid(X86_CPUID_HV_TIMING, 0).eax)
+            return (uint64_t)usys_cpuid(X86_CPUID_HV_TIMING, 0).eax * 1000;
     }
-    uint32_t max = x86_cpuid(X86_CPUID_VENDOR, 0).eax;
+    uint32_t max = usys_cpuid(X86_CPUID_VENDOR, 0).eax;
     if (max >= X86_CPUID_TSC_FREQ) {
-        struct x86_cpuid r = x86_cpuid(X86_CPUID_TSC_FREQ, 0);
+        struct x86_cpuid r = usys_cpuid(X86_CPUID_TSC_FREQ, 0);
         if (r.eax && r.ebx && r.ecx)
             return (uint64_t)r.ecx * r.ebx / r.eax;
     }
-    if (max >= X86_CPUID_CPU_FREQ && (x86_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF))
-        return (uint64_t)(x86_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF) * 1000000;
+    if (max >= X86_CPUID_CPU_FREQ && (usys_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF))
+        return (uint64_t)(usys_cpuid(X86_CPUID_CPU_FREQ, 0).eax & 0xFFFF) * 1000000;
     return 0;
 }
 

@@ -34,7 +34,8 @@
 #define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
 #define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
-/* 13-15: reserved for task fault containment */
+#define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
+/* 14-15: reserved */
 /* 16-31: devices (src/udp/kdev.c). CPL3 drives the NIC itself through its memory-mapped
  * registers; these are only the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */

@@ -40,6 +40,22 @@ _Noreturn void kcore_exit(int code)
     kcore_halt_forever();
 }
 
+/* CPUID executed here rather than at CPL3: hypervisors without hardware virtualization (PVM)
+ * run CPL3 natively, where CPUID returns the host's values (its topology, its features) and not
+ * the virtual CPU's that QEMU configured; at CPL0 the hypervisor answers it. */
+static long kcpuid(uint64_t leaf, uint64_t subleaf, uint64_t out)
+{
+    if (!kcore_user_buffer_ok(out, 4 * sizeof(uint32_t)) || out % sizeof(uint32_t))
+        return -KABI_EFAULT;
+    struct x86_cpuid r = x86_cpuid((uint32_t)leaf, (uint32_t)subleaf);
+    uint32_t *o = (uint32_t *)(uintptr_t)out;
+    o[0] = r.eax;
+    o[1] = r.ebx;
+    o[2] = r.ecx;
+    o[3] = r.edx;
+    return 0;
+}
+
 /* Faults at CPL0 on purpose, so tests can check the core's own exception reports. */
 static long selftest_fault(long vector)
 {
@@ -126,6 +142,8 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return ksmp_park((const uint32_t *)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_GUARD_PAGE:
         return kpaging_guard_page((uint64_t)a0);
+    case KABI_SYS_CPUID:
+        return kcpuid((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_FAULT_SETUP:
         return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_PCI_READ:

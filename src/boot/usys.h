@@ -4,6 +4,7 @@
 #define TF_BOOT_USYS_H
 
 #include "kabi.h"
+#include "x86_ops.h"
 
 static inline long usys_call(long nr, long a0, long a1, long a2, long a3)
 {
@@ -39,6 +40,15 @@ static inline long usys_set_poweroff(unsigned port, unsigned value)
 static inline long usys_kvmclock(void *pvclock)
 {
     return usys_call(KABI_SYS_KVMCLOCK, (long)pvclock, 0, 0, 0);
+}
+
+/* CPUID of the virtual CPU (see KABI_SYS_CPUID): what the runtime uses instead of the CPUID
+ * instruction, which at CPL3 may report the host's CPU. */
+static inline struct x86_cpuid usys_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    uint32_t r[4] = {0, 0, 0, 0};
+    usys_call(KABI_SYS_CPUID, (long)leaf, (long)subleaf, (long)r, 0);
+    return (struct x86_cpuid){r[0], r[1], r[2], r[3]};
 }
 
 static inline long usys_pit_calibrate(void)

@@ -24,6 +24,7 @@
 #include "virtqueue.h"
 #include "x86.h"
 #include "x86_ops.h"
+#include "usys.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -63,7 +64,7 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
 
 static uint32_t bsp_apic_id(void)
 {
-    return x86_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
+    return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
 }
 
 static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
@@ -76,7 +77,7 @@ static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
  * only lengthens a wait; nothing else interrupts the CPU this early). */
 static void choose_timer(void)
 {
-    if (x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) {
+    if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) {
         nic.timer_mode = KABI_TIMER_TSC_DEADLINE;
         return;
     }
