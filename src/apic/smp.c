@@ -271,6 +271,8 @@ unsigned smp_start(void)
         print_table(count, x2apic);
         printf("taskfarm: park %s after %llu us of spinning\n", park_policy_name(),
                (unsigned long long)(park_spin_ns() / 1000));
+        printf("taskfarm: TSC at %llu kHz (from %s)\n",
+               (unsigned long long)(runtime_tsc_hz() / 1000), runtime_tsc_source());
     }
     return cpus_online;
 }

@@ -3,7 +3,8 @@
  *   2. hypervisor leaf 0x40000010 EAX: TSC kHz (VMware convention, also offered by QEMU),
  *   3. CPUID leaf 0x15: crystal Hz * EBX / EAX (SDM vol. 2A, CPUID leaf 15H), or leaf 0x16 EAX:
  *      base MHz,
- *   4. a calibration against the 8254 PIT (10 ms, done by the core).
+ *   4. a calibration against the 8254 PIT (10 ms, done by the core),
+ *   5. else an assumed 2 GHz, reported at boot, so that timeouts still end.
  * Every CPU shares the rate: the runtime relies on an invariant, synchronised TSC, as KVM and
  * QEMU provide. */
 #include "kvm_para.h"
@@ -12,6 +13,8 @@
 #include "usys.h"
 #include "x86.h"
 #include "x86_ops.h"
+
+#define TSC_HZ_ASSUMED 2000000000ull /* when no source states the rate */
 
 static uint64_t tsc_hz;
 /* ns = ticks * ns_per_tick_q32 >> 32: a multiplication instead of a 128-bit division, since the
@@ -82,8 +85,11 @@ void runtime_clock_init(void)
         tsc_source = "cpuid";
     else if ((tsc_hz = hz_from_pit()))
         tsc_source = "pit";
-    if (tsc_hz)
-        ns_per_tick_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
+    else { /* timeouts must still end: assume a plausible rate and say so at boot */
+        tsc_hz = TSC_HZ_ASSUMED;
+        tsc_source = "nothing: rate assumed";
+    }
+    ns_per_tick_q32 = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
 }
 
 uint64_t runtime_tsc_hz(void)

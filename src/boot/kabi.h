@@ -103,6 +103,7 @@ struct kabi_smp_setup {
 #define KABI_EINVAL    22
 #define KABI_ENOSYS    88
 #define KABI_ETIMEDOUT 116
+#define KABI_ENODEV    19
 
 /* Exit codes the core uses on its own. Guest exit codes are 0-127 (the exit device carries 7
  * bits); an unhandled exception exits with KABI_EXIT_FAULT_BASE + vector. */

@@ -98,6 +98,10 @@ static long pit_calibrate(void)
     x86_outb(PIT_COMMAND, PIT_CMD_CHANNEL2 | PIT_CMD_LOBYTE_HIBYTE | PIT_CMD_MODE0);
     x86_outb(PIT_CHANNEL2_DATA, PIT_CALIBRATE_TICKS & 0xFF);
     x86_outb(PIT_CHANNEL2_DATA, PIT_CALIBRATE_TICKS >> 8);
+    if (x86_inb(PIT_PORT_B) & PIT_PORT_B_OUT2) { /* mode 0 starts with OUT low: no PIT here */
+        x86_outb(PIT_PORT_B, portb);
+        return -KABI_ENODEV;
+    }
     uint64_t start = x86_rdtsc(), ticks = 0;
     while (!(x86_inb(PIT_PORT_B) & PIT_PORT_B_OUT2) && ticks < PIT_CALIBRATE_GIVE_UP)
         ticks = x86_rdtsc() - start;
