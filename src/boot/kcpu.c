@@ -91,14 +91,13 @@ static void gdt_set_tss(unsigned index, const struct tss *tss)
 static void enable_xsave(void)
 {
     /* A CPU model may offer XSAVE but cap the basic leaves below 0xD (QEMU's level=): then the
-     * supported components are unknown and x87 | SSE, which every x86-64 CPU has, is used. */
-    if (!(x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_XSAVE))
+     * supported components are unknown (QEMU then supports none) and XCR0 keeps its reset
+     * value; SSE works without it, AVX does not. */
+    if (!(x86_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_XSAVE) ||
+        x86_cpuid(X86_CPUID_VENDOR, 0).eax < X86_CPUID_XSAVE_STATE)
         return;
-    uint64_t xcr0 = X86_XCR0_X87 | X86_XCR0_SSE;
-    if (x86_cpuid(X86_CPUID_VENDOR, 0).eax >= X86_CPUID_XSAVE_STATE)
-        xcr0 = (x86_cpuid(X86_CPUID_XSAVE_STATE, 0).eax & X86_XCR0_USER) | X86_XCR0_X87;
     x86_write_cr4(x86_read_cr4() | X86_CR4_OSXSAVE);
-    x86_xsetbv(0, xcr0);
+    x86_xsetbv(0, (x86_cpuid(X86_CPUID_XSAVE_STATE, 0).eax & X86_XCR0_USER) | X86_XCR0_X87);
 }
 
 void kcore_cpu_init(unsigned index)
