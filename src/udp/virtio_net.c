@@ -215,6 +215,8 @@ void netif_rx_release(void)
         return;
     virtq_push(&nic.rx, (uint16_t)nic.held);
     nic.held = -1;
+    if ((uint16_t)(nic.rx.avail_idx - nic.rx.published) >= nic.rx.size / 2)
+        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
 }
 
 const uint8_t *netif_rx_next(size_t *len)
