@@ -35,6 +35,7 @@ void sched_init(void)
     }
     sched.norder = sched_place_order(place_policy(), n, sched.order);
     sched.bsp_in_task = 0;
+    sched.settled = 0;
     /* Release: everything above before the workers start (they acquire `ready`). */
     __atomic_store_n(&sched.ready, 1, __ATOMIC_RELEASE);
     for (unsigned i = 1; i < n; i++)

@@ -41,6 +41,7 @@ struct sched_state {
     uint32_t order[TF_MAX_CPUS]; /* placement order: the workers, first choice first */
     uint32_t norder;
     int bsp_in_task; /* the BSP is running a task (tf_submit, tf_wait* refuse) */
+    int settled;     /* the first tf_submit since sched_init has waited for the workers */
     /* 0 until sched_init has run; workers park on it (the guest starts them before). */
     uint32_t ready;
 };

@@ -26,6 +26,21 @@ static unsigned claim_idle(void)
     return 0;
 }
 
+/* Workers go idle on their own after sched_init (in the guest they are woken from their first
+ * park; on Linux their threads are just starting). So that the first tasks of a run already go
+ * in placement order, the first tf_submit waits until every worker is idle, for at most
+ * SETTLE_NS: a worker that is later than that gets tasks from the queue meanwhile. */
+#define SETTLE_NS 2000000000ull
+
+static void settle(void)
+{
+    sched.settled = 1;
+    uint64_t start = cpu_now_ns();
+    for (uint32_t i = 0; i < sched.norder; i++)
+        while (!shm_slot_is_idle(&sched.slots[sched.order[i]]) && cpu_now_ns() - start < SETTLE_NS)
+            __builtin_ia32_pause();
+}
+
 static tf_task_t handle_of(uint32_t index)
 {
     uint64_t gen = shm_task_gen(&sched.tasks[index]) & SCHED_GEN_MASK;
@@ -40,6 +55,8 @@ tf_task_t tf_submit(tf_task_fn fn, void *arg)
         return TF_EINVAL;
     if (sched.nfree == 0)
         return TF_ENOSPC;
+    if (!sched.settled)
+        settle();
     uint32_t index = sched.free[--sched.nfree];
     struct shm_task *t = &sched.tasks[index];
     unsigned cpu = claim_idle();

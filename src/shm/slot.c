@@ -38,6 +38,11 @@ uint32_t shm_slot_wait(struct shm_slot *s, uint32_t seen)
     return s->task;
 }
 
+int shm_slot_is_idle(const struct shm_slot *s)
+{
+    return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SHM_SLOT_IDLE;
+}
+
 int shm_slot_claim(struct shm_slot *s)
 {
     /* Step 3. A plain look first keeps the line shared while the CPU is busy. Both seq_cst:

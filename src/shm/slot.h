@@ -57,6 +57,9 @@ void shm_slot_idle(struct shm_slot *s);
 int shm_slot_unidle(struct shm_slot *s);
 uint32_t shm_slot_wait(struct shm_slot *s, uint32_t seen);
 
+/* Any CPU: 1 while the owner is idle (acquire). */
+int shm_slot_is_idle(const struct shm_slot *s);
+
 /* BSP side. shm_slot_claim: step 3, 1 when the CPU was idle and is now the caller's.
  * shm_slot_post: steps 4 to 6, only after a successful claim. */
 int shm_slot_claim(struct shm_slot *s);

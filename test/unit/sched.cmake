@@ -1,0 +1,16 @@
+# The task farm on Linux (src/sched, src/shm, src/host), with real threads. The library's sources
+# are compiled into each test, so that the sanitizer sees inside them.
+tf_add_unit_test(NAME shm_queue SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_shm_queue.c
+  ${PROJECT_SOURCE_DIR}/src/shm/queue.c SANITIZE thread)
+tf_add_unit_test(NAME sched_farm SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_farm.c
+  ${TF_HOST_LIB_SOURCES} SANITIZE thread)
+tf_add_unit_test(NAME sched_place SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_place.c
+  ${TF_HOST_LIB_SOURCES} SANITIZE thread)
+tf_add_unit_test(NAME sched_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_errors.c
+  ${TF_HOST_LIB_SOURCES} SANITIZE thread)
+# Faulting tasks: signal handlers that leave by siglongjmp do not mix with ThreadSanitizer (it
+# defers signals and keeps its own shadow stack), so this one runs under AddressSanitizer and
+# UndefinedBehaviorSanitizer, with the faulting functions left uninstrumented by UBSan (it would
+# report the division by zero and the null store itself, before the CPU faults).
+tf_add_unit_test(NAME sched_faults SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_faults.c
+  ${TF_HOST_LIB_SOURCES})

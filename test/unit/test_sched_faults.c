@@ -1,0 +1,132 @@
+/* Faulting tasks on Linux: a division by zero, a store through a null pointer, an invalid
+ * opcode and a stack overflow end their task with the fault's vector, on workers and on the
+ * BSP, and the farm keeps working; a fault outside a task keeps its default action.
+ *
+ * Runs under AddressSanitizer: ASan's own handlers for these signals are turned off (below), so
+ * that the farm's handlers and the default action are what is tested. */
+#include "taskfarm.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0";
+}
+
+#define NO_UBSAN __attribute__((no_sanitize("undefined"), noinline))
+
+static volatile int zero, forever = 1;
+static int *volatile null_pointer;
+
+static NO_UBSAN uint64_t divide_by_zero(void *arg)
+{
+    (void)arg;
+    return (uint64_t)(100 / zero);
+}
+
+static NO_UBSAN uint64_t null_store(void *arg)
+{
+    (void)arg;
+    *null_pointer = 1;
+    return 1;
+}
+
+static uint64_t trap(void *arg)
+{
+    (void)arg;
+    __builtin_trap();
+}
+
+static NO_UBSAN uint64_t recurse(void *arg)
+{
+    volatile char frame[4096];
+    frame[0] = (char)(uintptr_t)arg;
+    if (!forever)
+        return 0;
+    return recurse((void *)(uintptr_t)(frame[0] + 1)) + frame[0];
+}
+
+static uint64_t square(void *arg)
+{
+    uint64_t x = (uint64_t)(uintptr_t)arg;
+    return x * x;
+}
+
+#define KINDS 4
+static const tf_task_fn faulting[KINDS] = {divide_by_zero, null_store, trap, recurse};
+static const int vectors[KINDS] = {0, 14, 6, 14};
+
+static void faults_then_work(unsigned cpus)
+{
+    ck_assert_int_eq(tf_host_start(1, cpus, 1), 0);
+    enum { ROUNDS = 3 };
+    tf_task_t h[ROUNDS * KINDS];
+    for (unsigned i = 0; i < ROUNDS * KINDS; i++)
+        ck_assert_int_ge(h[i] = tf_submit(faulting[i % KINDS], NULL), 0);
+    uint64_t r[ROUNDS * KINDS];
+    int e[ROUNDS * KINDS];
+    ck_assert_int_eq(tf_wait_all(h, ROUNDS * KINDS, r, e), TF_EFAULT_BASE - vectors[0]);
+    for (unsigned i = 0; i < ROUNDS * KINDS; i++) {
+        ck_assert_msg(e[i] == TF_EFAULT_BASE - vectors[i % KINDS], "task %u: %d (%s)", i, e[i],
+                      tf_strerror(e[i]));
+        ck_assert_int_eq(TF_IS_FAULT(e[i]), 1);
+        ck_assert_uint_eq(r[i], 0);
+    }
+    uint64_t faults = 0, tasks = 0;
+    for (unsigned c = 0; c < cpus; c++) {
+        struct tf_cpu_stats s;
+        ck_assert_int_eq(tf_cpu_stats(c, &s), 0);
+        faults += s.faults;
+        tasks += s.tasks;
+    }
+    ck_assert_uint_eq(faults, ROUNDS * KINDS);
+    ck_assert_uint_eq(tasks, ROUNDS * KINDS);
+    /* Every CPU still works. */
+    enum { WORK = 1000 };
+    static tf_task_t w[WORK];
+    static uint64_t wr[WORK];
+    for (unsigned i = 0; i < WORK; i++)
+        ck_assert_int_ge(w[i] = tf_submit(square, (void *)(uintptr_t)i), 0);
+    ck_assert_int_eq(tf_wait_all(w, WORK, wr, NULL), 0);
+    for (unsigned i = 0; i < WORK; i++)
+        ck_assert_uint_eq(wr[i], (uint64_t)i * i);
+    ck_assert_int_eq(tf_host_stop(), 0);
+}
+
+START_TEST(faults_on_workers_and_bsp)
+{
+    faults_then_work(3);
+}
+END_TEST
+
+START_TEST(faults_on_the_bsp_alone)
+{
+    faults_then_work(1); /* every task runs on the BSP, inside tf_wait_all */
+}
+END_TEST
+
+/* Outside a task a fault is not contained: the process dies of the signal. */
+START_TEST(fault_outside_a_task)
+{
+    ck_assert_int_eq(tf_host_start(1, 2, 1), 0);
+    null_store(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sched_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_add_test(tc, faults_on_workers_and_bsp);
+    tcase_add_test(tc, faults_on_the_bsp_alone);
+    tcase_add_test_raise_signal(tc, fault_outside_a_task, SIGSEGV);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
