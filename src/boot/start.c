@@ -2,6 +2,7 @@
  * the heap, newlib and argv, then run the user's main() and leave with its result.
  * Parsing happens here rather than at CPL0 because CPL3 code runs natively even where CPL0 code
  * is emulated instruction by instruction (PVM). */
+#include "cpu.h"
 #include "fault.h"
 #include "kabi.h"
 #include "multiboot_abi.h"
@@ -153,6 +154,7 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
         say("taskfarm: fault containment unavailable on CPU 0\n");
     guard_boot_stack();
     smp_start();
+    sched_init();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();
     exit(main(argc, argv));

@@ -2,3 +2,5 @@
 # (libtaskfarm.a) and into the Linux build (src/host/host.cmake).
 set(TF_SCHED_SOURCES sched/init.c sched/place.c sched/submit.c sched/worker.c sched/wait.c
   sched/info.c sched/strerror.c)
+list(APPEND TF_RUNTIME_SOURCES ${TF_SCHED_SOURCES})
+list(APPEND TF_RUNTIME_INCLUDES sched)
