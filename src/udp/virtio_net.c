@@ -62,8 +62,12 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
             (d->device == VIRTIO_PCI_TRANSITIONAL_NET && d->subsystem == VIRTIO_ID_NET));
 }
 
+/* The runtime's table has the full (x2APIC) ID; CPUID leaf 1 only its low 8 bits */
 static uint32_t bsp_apic_id(void)
 {
+    struct tf_cpu_info info;
+    if (tf_cpu_info(0, &info) == 0)
+        return info.apic_id;
     return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
 }
 
