@@ -10,6 +10,7 @@
 #include "cpu.h"
 
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,7 @@ static int start_locked(unsigned sockets, unsigned cores, unsigned threads, unsi
         struct host_cpu *c = &host.cpus[i];
         __atomic_store_n(&c->sleeping, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&c->exited, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->parked_once, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&c->park_word, NULL, __ATOMIC_RELAXED);
         __atomic_store_n(&c->parked_ns, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&c->wakeups, 0, __ATOMIC_RELAXED);
@@ -147,6 +149,11 @@ static int start_locked(unsigned sockets, unsigned cores, unsigned threads, unsi
             return TF_ENOMEM;
         }
     }
+    /* The scheduler's workers park only when idle: once each has parked, the first tasks go in
+     * placement order (each gets the CPU its policy names). */
+    for (unsigned i = 1; i < n; i++)
+        while (!__atomic_load_n(&host.cpus[i].parked_once, __ATOMIC_ACQUIRE))
+            sched_yield();
     return 0;
 }
 

@@ -12,6 +12,7 @@
 struct host_cpu {
     uint32_t sleeping;         /* 1 while in (or about to enter) FUTEX_WAIT; wakers clear it */
     uint32_t exited;           /* the worker thread has left its loop (tf_host_stop) */
+    uint32_t parked_once;      /* it called cpu_park: it is idle (tf_host_start waits for it) */
     const uint32_t *park_word; /* the word it parks on (atomic; for tf_host_stop's wake-ups) */
     uint64_t parked_ns;        /* written by the CPU itself (atomic) */
     uint64_t wakeups;          /* counted by its wakers (atomic) */

@@ -57,6 +57,10 @@ void cpu_park(const uint32_t *word, uint32_t seen)
     unsigned self = host_self();
     struct host_cpu *me = &host.cpus[self];
     leave_if_stopping(self);
+    /* Release: the worker parks only once it is idle (its slot says so); tf_host_start waits
+     * for this to happen on every worker. */
+    if (!__atomic_load_n(&me->parked_once, __ATOMIC_RELAXED))
+        __atomic_store_n(&me->parked_once, 1, __ATOMIC_RELEASE);
     if (spin(word, seen))
         return;
     __atomic_store_n(&me->park_word, word, __ATOMIC_RELAXED); /* ordered by the exchange below */
