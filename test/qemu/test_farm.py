@@ -1,0 +1,83 @@
+"""Task-farm tests in the guest: results, placement order, a million tiny tasks, faulting tasks.
+
+Accelerator: KVM when usable. These tests are compute at CPL3 (tasks, the scheduler, its atomics),
+which runs natively there, and they cover the park/wake system calls on the hypervisor users run;
+the image boots without firmware (microvm), so boot time is small either way. TCG otherwise."""
+import re
+import sys
+import unittest
+
+from tfqemu import boot, image
+
+TOPOLOGIES = ((1, 2, 2), (2, 2, 2))
+
+
+def cpu_index(topology, s, c, t):
+    """QEMU numbers APIC IDs socket-major, the runtime numbers CPUs by APIC ID."""
+    _, cores, threads = topology
+    return (s * cores + c) * threads + t
+
+
+def expected_placement(topology, policy):
+    """The workers in the order tf_submit hands out tasks (CPU 0 runs main). siblings: the BSP's
+    own SMT siblings, then every thread of the next core, and so on. spread: one thread of every
+    core first, then the next threads, the BSP's core last in every round (its first thread is
+    busy with main)."""
+    sockets, cores, threads = topology
+    order = []
+    if policy == "siblings":
+        for s in range(sockets):
+            for c in range(cores):
+                for t in range(threads):
+                    order.append(cpu_index(topology, s, c, t))
+    else:
+        cores_in_order = [(s, c) for s in range(sockets) for c in range(cores)]
+        cores_in_order = cores_in_order[1:] + cores_in_order[:1]  # the BSP's core last
+        for t in range(threads):
+            for s, c in cores_in_order:
+                order.append(cpu_index(topology, s, c, t))
+    return [cpu for cpu in order if cpu != 0]
+
+
+class FarmTest(unittest.TestCase):
+    def run_farm(self, topology, *args, timeout=180):
+        s, c, t = topology
+        b = boot(image("test", "images", "farm"), *args, timeout=timeout,
+                 tf_run_args=["--smp", str(s * c * t), "--sockets", str(s), "--cores", str(c),
+                              "--threads", str(t), "-m", "256M"])
+        self.assertEqual(b.code, 0, b)
+        self.assertIn("farm: ok", b.output)
+        return b
+
+    def test_results(self):
+        for topo in TOPOLOGIES:
+            with self.subTest(topo):
+                b = self.run_farm(topo, "results", "20000")
+                self.assertIn("farm: 20000 results checked", b.output)
+
+    def test_placement(self):
+        for topo in TOPOLOGIES:
+            for policy in ("siblings", "spread"):
+                with self.subTest(f"{topo} {policy}"):
+                    b = self.run_farm(topo, "placement", f"tf.place={policy}")
+                    got = [int(m.group(2)) for m in
+                           re.finditer(r"farm: task (\d+) on cpu (-?\d+)", b.output)]
+                    self.assertEqual(got, expected_placement(topo, policy), b)
+
+    def test_million_tiny_tasks(self):
+        b = self.run_farm((2, 2, 2), "tiny", "1000000", timeout=400)
+        self.assertIn("farm: 1000000 tiny tasks in", b.output)
+
+    def test_faulting_tasks_are_contained(self):
+        for topo in TOPOLOGIES:
+            with self.subTest(topo):
+                b = self.run_farm(topo, "faults")
+                self.assertIn("farm: divide: task faulted: #DE", b.output)
+                self.assertIn("farm: unmapped: task faulted: #PF", b.output)
+                self.assertIn("farm: invalid-opcode: task faulted: #UD", b.output)
+                self.assertIn("farm: overflow: task faulted: #PF", b.output)
+                self.assertNotIn("*** CPU exception", b.output)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, argv=sys.argv)
