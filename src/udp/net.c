@@ -12,7 +12,6 @@
 #include <string.h>
 
 #define NET_SOCKETS       8
-#define NET_QUEUE_LEN     8
 #define NET_EPHEMERAL_LO  49152        /* RFC 6335 dynamic ports, for tf_udp_bind(0) */
 #define NET_TX_RETRY_NS   100000000ull /* tf_udp_send waits this long for transmit room */
 #define NET_TX_RETRY_STEP 1000000ull

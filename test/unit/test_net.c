@@ -2,6 +2,7 @@
  * in-memory wire (test_net_wire.c): the test injects frames, the real stack processes them, and
  * the test reads back what the stack sent. Each test runs in its own process (Check's fork
  * mode), so each starts with a stack that has never run. */
+#include "net.h"
 #include "test_net_wire.h"
 
 #include "taskfarm.h"
@@ -377,13 +378,13 @@ START_TEST(full_queue_drops_and_counts)
     up();
     int sock = tf_udp_bind(APP_PORT);
     uint8_t f[128];
-    for (uint8_t i = 0; i < 11; i++)
+    for (uint8_t i = 0; i < NET_QUEUE_LEN + 3; i++)
         wire_inject(f, wire_udp(f, wire_mac, host_mac, HOST_IP, 1, OUR_IP, APP_PORT, &i, 1));
     pump();
     struct tf_net_stats s = stats();
-    ck_assert_uint_eq(s.rx_udp_delivered, 8);
+    ck_assert_uint_eq(s.rx_udp_delivered, NET_QUEUE_LEN);
     ck_assert_uint_eq(s.drop_queue_full, 3);
-    for (uint8_t i = 0; i < 8; i++) { /* the first eight, in order */
+    for (uint8_t i = 0; i < NET_QUEUE_LEN; i++) { /* the first ones, in order */
         uint8_t b = 0xff;
         ck_assert_int_eq(tf_udp_recv(sock, &b, 1, NULL, TF_UDP_NONBLOCK), 1);
         ck_assert_uint_eq(b, i);
