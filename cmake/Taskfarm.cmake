@@ -34,7 +34,11 @@ function(taskfarm_add_image)
   target_include_directories(${ARG_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/include ${ARG_INCLUDES})
   add_dependencies(${ARG_NAME} newlib taskfarm-kernel)
   set_target_properties(${ARG_NAME} PROPERTIES LINKER_LANGUAGE C LINK_DEPENDS "${TF_LINKER_SCRIPT}")
+  # -u: newlib's libc.a has do-nothing lock routines of its own (lock.o); asking for ours before
+  # any archive is read makes the linker take src/boot/locks.c from libtaskfarm.a, so malloc and
+  # stdio really lock when several CPUs call them.
   target_link_options(${ARG_NAME} PRIVATE
+    -Wl,-u,__retarget_lock_acquire_recursive
     -nostdlib -static -no-pie -T ${TF_LINKER_SCRIPT} -Wl,-z,max-page-size=0x1000
     -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments)
   target_link_libraries(${ARG_NAME} PRIVATE

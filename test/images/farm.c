@@ -2,6 +2,7 @@
  *   farm results N        N tasks computing a known function of their argument; checks each
  *   farm placement        one blocking task per idle CPU; prints which CPU took each, in order
  *   farm tiny N           N empty tasks in batches; checks every result
+ *   farm malloc N         N tasks that allocate, fill, check and free memory on every CPU at once
  *   farm faults           tasks that divide by zero, touch an unmapped page, execute an invalid
  *                         opcode, overflow their stack; then a normal batch on every CPU
  * Every mode prints "farm: ok" last when all its checks passed and exits 0; otherwise it prints
@@ -121,6 +122,53 @@ static int run_tiny(unsigned long n)
     return 0;
 }
 
+/* Allocates blocks of varied sizes, fills each with its own pattern, checks them all, frees
+ * them: concurrent malloc/free on every CPU must not hand one block to two CPUs. */
+static uint64_t malloc_task(void *arg)
+{
+    uint64_t seed = (uint64_t)(uintptr_t)arg, bad = 0;
+    enum { BLOCKS = 16 };
+    unsigned char *b[BLOCKS];
+    size_t len[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        seed = mix(seed + (uint64_t)i);
+        len[i] = 16 + seed % 20000;
+        b[i] = malloc(len[i]);
+        if (b[i])
+            memset(b[i], (int)(seed & 0xff), len[i]);
+    }
+    for (int i = 0; i < BLOCKS; i++) {
+        if (!b[i])
+            continue;
+        for (size_t k = 0; k < len[i]; k++)
+            bad += b[i][k] != b[i][0];
+        free(b[i]);
+    }
+    return bad;
+}
+
+static int run_malloc(unsigned long n)
+{
+    tf_task_t t[BATCH];
+    uint64_t res[BATCH];
+    int err[BATCH];
+    for (unsigned long done = 0; done < n;) {
+        unsigned k = n - done < BATCH ? (unsigned)(n - done) : BATCH;
+        for (unsigned i = 0; i < k; i++)
+            t[i] = tf_submit(malloc_task, (void *)(uintptr_t)(done + i));
+        if (tf_wait_all(t, k, res, err) != 0)
+            for (unsigned i = 0; i < k; i++)
+                if (err[i])
+                    fail(tf_strerror(err[i]), (long long)(done + i), tf_task_cpu(t[i]));
+        for (unsigned i = 0; i < k; i++)
+            if (res[i] != 0)
+                fail("malloc block overwritten", (long long)(done + i), (long long)res[i]);
+        done += k;
+    }
+    printf("farm: %lu malloc tasks checked\n", n);
+    return 0;
+}
+
 static uint64_t divide_task(void *arg)
 {
     volatile uint64_t zero = (uint64_t)(uintptr_t)arg;
@@ -188,7 +236,7 @@ static int run_faults(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: farm results N | placement | tiny N | faults\n");
+        fprintf(stderr, "usage: farm results N | placement | tiny N | malloc N | faults\n");
         return 2;
     }
     unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
@@ -199,6 +247,8 @@ int main(int argc, char **argv)
         rc = run_placement();
     else if (!strcmp(argv[1], "tiny"))
         rc = run_tiny(n);
+    else if (!strcmp(argv[1], "malloc"))
+        rc = run_malloc(n);
     else if (!strcmp(argv[1], "faults"))
         rc = run_faults();
     if (rc == 0 && failures == 0) {

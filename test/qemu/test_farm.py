@@ -1,4 +1,5 @@
-"""Task-farm tests in the guest: results, placement order, a million tiny tasks, faulting tasks.
+"""Task-farm tests in the guest: results, placement order, a million tiny tasks, concurrent malloc,
+faulting tasks.
 
 Accelerator: KVM when usable. These tests are compute at CPL3 (tasks, the scheduler, its atomics),
 which runs natively there, and they cover the park/wake system calls on the hypervisor users run;
@@ -63,6 +64,11 @@ class FarmTest(unittest.TestCase):
                     got = [int(m.group(2)) for m in
                            re.finditer(r"farm: task (\d+) on cpu (-?\d+)", b.output)]
                     self.assertEqual(got, expected_placement(topo, policy), b)
+
+    def test_malloc_from_every_cpu(self):
+        """newlib's malloc must lock: every CPU allocates and frees at once"""
+        b = self.run_farm((2, 2, 2), "malloc", "20000")
+        self.assertIn("farm: 20000 malloc tasks checked", b.output)
 
     def test_million_tiny_tasks(self):
         b = self.run_farm((2, 2, 2), "tiny", "1000000", timeout=400)

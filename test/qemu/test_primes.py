@@ -1,0 +1,259 @@
+"""The prime-count server in the guest, talked to by real clients over QEMU's user network:
+tf-client, netcat and Python sockets.
+
+Accelerator: KVM when usable (the tasks are compute at CPL3, native there), TCG otherwise; the
+limits are small enough for either. Checked: sums against known values of the prime-counting
+function and against the Linux reference (primes-linux) for random limits; error replies; the
+reply cache for repeated ids; "busy" beyond the request queue; a request through a path that
+drops 10% of the datagrams each way still completes through tf-client's retries; fan-out over
+two guests gives the same sum as one."""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+from tfqemu import ACCEL, BUILD_DIR, TF_RUN, image
+
+PRIMES = os.path.join(BUILD_DIR, "examples", "primes")
+CLIENT = os.path.join(PRIMES, "tf-client")
+LINUX = os.path.join(PRIMES, "primes-linux")
+PI = {10**6: 78498, 10**7: 664579, 10**8: 5761455}
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Guest:
+    """One prime-count guest with a forwarded UDP port; stopped with "quit"."""
+
+    def __init__(self, *options, smp=2):
+        self.port = free_port()
+        self.lines = []
+        cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
+               f"{self.port}:7070", "--timeout", "600", image("examples", "primes", "primes"),
+               "--", "tf.allow_quit=1", *options]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+        r = self.client("--timeout", "50", "--max-wait", "120", "--request", "ping id=up")
+        if not r.stdout.startswith("pong"):
+            self.stop()
+            raise AssertionError(f"guest did not answer: {r.stdout}{r.stderr}\n{self.output()}")
+
+    def read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def output(self):
+        return "".join(self.lines)
+
+    def client(self, *args, server=None):
+        return subprocess.run([CLIENT, "--server", server or f"127.0.0.1:{self.port}",
+                               *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=300)
+
+    def ask(self, text, timeout=60):
+        """one datagram, one reply, from a plain Python socket"""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(timeout)
+            s.sendto(text if isinstance(text, bytes) else text.encode(), ("127.0.0.1", self.port))
+            return s.recv(2048).decode()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                self.client("--max-wait", "10", "--request", "quit")
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(timeout=5)
+        self.proc.stdout.close()
+
+
+def ok_fields(line):
+    m = re.match(r"ok (.*)", line.strip())
+    assert m, line
+    return dict(kv.split("=", 1) for kv in m.group(1).split())
+
+
+class PrimesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.guest = Guest()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+
+    def primes(self, n, limit, kernel="trial"):
+        r = self.guest.client("--kernel", kernel, n, limit)
+        self.assertEqual(r.returncode, 0, r.stderr + self.guest.output())
+        return ok_fields(r.stdout)
+
+    def test_known_values(self):
+        self.assertEqual(int(self.primes(1, 10**6)["sum"]), PI[10**6])
+        self.assertEqual(int(self.primes(3, 10**6)["sum"]), 3 * PI[10**6])
+        self.assertEqual(int(self.primes(2, 10**7, "sieve")["sum"]), 2 * PI[10**7])
+        self.assertEqual(int(self.primes(1, 10**8, "sieve")["sum"]), PI[10**8])
+
+    def test_reply_fields(self):
+        f = self.primes(4, 300000)
+        self.assertEqual(f["n"], "4")
+        self.assertEqual(f["limit"], "300000")
+        self.assertEqual(f["kernel"], "trial")
+        self.assertEqual(f["cpus"], "2")  # 4 tasks on 2 vCPUs: both ran some
+        self.assertGreater(int(f["compute_us"]), 0)
+
+    def test_matches_linux_reference(self):
+        rng = random.Random(1729)
+        for _ in range(6):
+            n, limit = rng.randint(1, 6), rng.randint(2, 1500000)
+            kernel = rng.choice(["trial", "sieve"])
+            ref = subprocess.run([LINUX, "--threads", str(n), "--kernel", kernel, str(limit)],
+                                 stdout=subprocess.PIPE, text=True, check=True).stdout
+            with self.subTest(n=n, limit=limit, kernel=kernel):
+                self.assertEqual(self.primes(n, limit, kernel)["sum"], ok_fields(ref)["sum"])
+
+    def test_netcat(self):
+        r = subprocess.run(["nc", "-u", "-w", "20", "127.0.0.1", str(self.guest.port)],
+                           input="primes 8 100000\n", stdout=subprocess.PIPE, text=True,
+                           timeout=60)
+        self.assertEqual(ok_fields(r.stdout)["sum"], str(8 * 9592))
+
+    def test_error_replies_and_keeps_serving(self):
+        cases = [("primes 0 100 id=e1", "err id=e1 N must be"),
+                 ("primes 5000 100 id=e2", "err id=e2 N must be"),
+                 ("primes 2 1000000000001 id=e3", "err id=e3 L must be"),
+                 ("primes 2 abc id=e4", "err id=e4 L must be"),
+                 ("primes 2 100 kernel=magic id=e5", "err id=e5 unknown kernel"),
+                 ("primes 2", "err id=- usage: primes N L"),
+                 ("factorize 12 id=e6", "err id=e6 unknown request"),
+                 ("primes 2 100 id=bad/id", "err id=- id may hold only"),
+                 ("", "err id=- empty request"),
+                 (b"\x00\xff\xfe garbage", "err id=- request holds a NUL byte"),
+                 ("x" * 600, "err id=- request too long")]
+        for text, want in cases:
+            with self.subTest(text=text[:40]):
+                self.assertTrue(self.guest.ask(text).startswith(want), want)
+        self.assertEqual(ok_fields(self.guest.ask("primes 2 1000 id=after"))["sum"], "336")
+        stats = self.guest.ask("stats")
+        self.assertRegex(stats, r"errors=(\d+)")
+
+    def test_repeated_id_is_answered_from_the_cache(self):
+        before = self.guest.ask("stats")
+        first = self.guest.ask("primes 3 400000 id=cache-1")
+        again = self.guest.ask("primes 3 400000 id=cache-1")
+        self.assertEqual(first, again)  # compute_us included: not computed again
+        after = self.guest.ask("stats")
+        hits = lambda s: int(re.search(r"cache_hits=(\d+)", s).group(1))
+        oks = lambda s: int(re.search(r" ok=(\d+)", s).group(1))
+        self.assertEqual(hits(after) - hits(before), 1)
+        self.assertEqual(oks(after) - oks(before), 1)
+        # another id is computed
+        self.assertNotEqual(self.guest.ask("primes 3 400000 id=cache-2").split()[1], "id=cache-1")
+
+
+class LossyRelay:
+    """A UDP path between the client and the guest that drops a share of the datagrams each way
+    (and always the first request, so a retry is certain)."""
+
+    def __init__(self, target_port, loss, seed):
+        self.rng, self.loss = random.Random(seed), loss
+        self.front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.front.bind(("127.0.0.1", 0))
+        self.back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.target = ("127.0.0.1", target_port)
+        self.port = self.front.getsockname()[1]
+        self.client, self.dropped, self.passed, self.stop = None, 0, 0, False
+        for sock in (self.front, self.back):
+            sock.settimeout(0.2)
+        self.threads = [threading.Thread(target=self.pump, args=(self.front, True), daemon=True),
+                        threading.Thread(target=self.pump, args=(self.back, False), daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def pump(self, sock, to_guest):
+        while not self.stop:
+            try:
+                data, addr = sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            if to_guest:
+                self.client = addr
+            if (to_guest and self.passed == 0 and self.dropped == 0) or \
+                    self.rng.random() < self.loss:
+                self.dropped += 1
+                continue
+            self.passed += 1
+            if to_guest:
+                self.back.sendto(data, self.target)
+            elif self.client:
+                self.front.sendto(data, self.client)
+
+    def close(self):
+        self.stop = True
+        for t in self.threads:
+            t.join()
+        self.front.close()
+        self.back.close()
+
+
+class LossAndLoadTest(unittest.TestCase):
+    def test_ten_percent_loss_completes_through_retries(self):
+        g = Guest()
+        relay = LossyRelay(g.port, 0.10, seed=7)
+        try:
+            for i in range(5):
+                r = g.client("--timeout", "200", "--json", 2, 200000,
+                             server=f"127.0.0.1:{relay.port}")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn('"sum": 35968', r.stdout)  # 2 x pi(200000) = 2 x 17984
+            self.assertGreater(relay.dropped, 0)
+        finally:
+            relay.close()
+            g.stop()
+
+    def test_busy_beyond_the_queue(self):
+        g = Guest("tf.queue=2")
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(120)
+                s.sendto(b"primes 8 3000000 id=long", ("127.0.0.1", g.port))
+                time.sleep(0.05)
+                for i in range(6):
+                    s.sendto(f"ping id=p{i}".encode(), ("127.0.0.1", g.port))
+                replies = [s.recv(2048).decode() for _ in range(7)]
+            kinds = sorted(r.split()[0] for r in replies)
+            self.assertEqual(kinds, ["busy"] * 4 + ["ok"] + ["pong"] * 2, replies)
+            self.assertEqual(g.ask("ping id=later").split()[0], "pong")
+        finally:
+            g.stop()
+
+    def test_fan_out_over_two_guests(self):
+        a, b = Guest(), Guest()
+        try:
+            one = a.client("--json", 6, 300000)
+            both = subprocess.run([CLIENT, "--json", "--server", f"127.0.0.1:{a.port}",
+                                   "--server", f"127.0.0.1:{b.port}", "6", "300000"],
+                                  stdout=subprocess.PIPE, text=True, timeout=300)
+            self.assertEqual(re.search(r'"sum": (\d+)', one.stdout).group(1),
+                             re.search(r'"sum": (\d+)', both.stdout).group(1))
+            self.assertIn('"servers": 2', both.stdout)
+            self.assertIn('"sum": 155982', both.stdout)  # 6 x pi(300000) = 6 x 25997
+        finally:
+            a.stop()
+            b.stop()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, argv=sys.argv)
