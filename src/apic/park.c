@@ -12,13 +12,18 @@
 #include "x86.h"
 #include "x86_ops.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SPIN_US_DEFAULT 50
+/* MWAIT that returned this many times in a row without the word changing is taken for a no-op
+ * (QEMU's TCG with several vCPUs implements it as one): the CPUs then park with HLT. */
+#define MWAIT_EMPTY_LIMIT 256
 
 struct park_cpu {
-    uint32_t sleeping; /* 1 while inside the core's HLT path */
+    uint32_t sleeping;    /* 1 while inside the core's HLT path */
+    uint32_t mwait_empty; /* MWAIT returns in a row that found the word unchanged */
     struct park_stats stats;
 } __attribute__((aligned(64)));
 
@@ -47,10 +52,34 @@ void park_init(void)
     spin_ticks = (uint64_t)((unsigned __int128)spin_ns * runtime_tsc_hz() / 1000000000u);
 }
 
-enum park_policy park_policy(void) { return policy; }
-const char *park_policy_name(void) { return policy_names[policy]; }
-uint64_t park_spin_ns(void) { return spin_ns; }
-const struct park_stats *park_stats(unsigned cpu) { return &park_cpus[cpu].stats; }
+enum park_policy park_policy(void)
+{
+    return __atomic_load_n(&policy, __ATOMIC_SEQ_CST);
+}
+const char *park_policy_name(void)
+{
+    return policy_names[park_policy()];
+}
+
+/* From MWAIT to HLT while other CPUs may be waking this one: a waker stores the word, then reads
+ * the policy (both sequentially consistent); this CPU stores the policy, then announces itself
+ * sleeping and re-checks the word with interrupts off. Either the waker reads HLT and sends the
+ * IPI when it sees `sleeping`, or its word store came first and the re-check sees it. */
+static void mwait_gives_up(void)
+{
+    enum park_policy expected = PARK_MWAIT;
+    if (__atomic_compare_exchange_n(&policy, &expected, PARK_HLT, 0, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+        fprintf(stderr, "taskfarm: MWAIT does not wait on this machine; parking with HLT\n");
+}
+uint64_t park_spin_ns(void)
+{
+    return spin_ns;
+}
+const struct park_stats *park_stats(unsigned cpu)
+{
+    return &park_cpus[cpu].stats;
+}
 
 static int spin(const uint32_t *word, uint32_t seen, uint64_t ticks)
 {
@@ -59,7 +88,7 @@ static int spin(const uint32_t *word, uint32_t seen, uint64_t ticks)
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen)
             return 1;
         x86_pause();
-    } while (policy == PARK_SPIN || x86_rdtsc() - start < ticks);
+    } while (park_policy() == PARK_SPIN || x86_rdtsc() - start < ticks);
     return 0;
 }
 
@@ -69,8 +98,12 @@ void park_wait(const uint32_t *word, uint32_t seen)
         return;
     struct park_cpu *me = &park_cpus[percpu_index()];
     uint64_t start = x86_rdtsc();
-    if (policy == PARK_MWAIT) {
+    if (park_policy() == PARK_MWAIT) {
         usys_call(KABI_SYS_PARK, (long)word, seen, KABI_PARK_MWAIT, 0);
+        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen)
+            me->mwait_empty = 0;
+        else if (++me->mwait_empty == MWAIT_EMPTY_LIMIT)
+            mwait_gives_up();
     } else {
         __atomic_store_n(&me->sleeping, 1, __ATOMIC_SEQ_CST);
         usys_call(KABI_SYS_PARK, (long)word, seen, KABI_PARK_HLT, 0);
@@ -82,9 +115,9 @@ void park_wait(const uint32_t *word, uint32_t seen)
 
 void park_wake(unsigned cpu)
 {
-    if (policy != PARK_HLT)
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* orders the caller's word store before the reads */
+    if (park_policy() != PARK_HLT)
         return; /* MWAIT: the store to the watched line is the wake-up; spin: nothing to do */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* orders the caller's word store before the read */
     if (__atomic_load_n(&park_cpus[cpu].sleeping, __ATOMIC_SEQ_CST)) {
         __atomic_fetch_add(&park_cpus[cpu].stats.wakeups, 1, __ATOMIC_RELAXED);
         usys_call(KABI_SYS_WAKE, (long)cpu, 0, 0, 0);
