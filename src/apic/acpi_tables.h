@@ -138,4 +138,64 @@
 #define ACPI_MP_WAKEUP_MAILBOX  8 /* 64-bit physical address of the mailbox */
 #define ACPI_MP_WAKEUP_SIZE     16
 
+/* PCI Express memory-mapped configuration space table "MCFG" (PCI Firmware Specification 3.2,
+ * 4.1.2): the header, 8 reserved bytes, then one 16-byte allocation per ECAM range. Function
+ * f of device d on bus b is configured at base + (b << 20 | d << 15 | f << 12), base being the
+ * allocation's address for bus 0 even when its first bus is higher. */
+#define ACPI_MCFG_SIGNATURE_TEXT "MCFG"
+#define ACPI_MCFG_ENTRIES        44 /* first allocation */
+#define ACPI_MCFG_BASE           0  /* 64-bit physical base address (bus 0) */
+#define ACPI_MCFG_SEGMENT        8  /* 16-bit PCI segment group */
+#define ACPI_MCFG_START_BUS      10 /* 8-bit first bus decoded */
+#define ACPI_MCFG_END_BUS        11 /* 8-bit last bus decoded */
+#define ACPI_MCFG_RESERVED       12 /* 32-bit */
+#define ACPI_MCFG_ENTRY_SIZE     16
+
+/* Fixed ACPI Description Table "FACP" (5.2.9): where the DSDT is */
+#define ACPI_FADT_SIGNATURE_TEXT "FACP"
+#define ACPI_FADT_DSDT           40  /* 32-bit physical address */
+#define ACPI_FADT_X_DSDT         140 /* 64-bit physical address (ACPI 2.0+; wins when nonzero) */
+#define ACPI_DSDT_SIGNATURE_TEXT "DSDT"
+
+/* AML encodings the PCI host bridge scan recognises (20.2): a buffer object is BufferOp,
+ * PkgLength, BufferSize (an integer term), then its bytes */
+#define ACPI_AML_NAME_OP          0x08
+#define ACPI_AML_METHOD_OP        0x14 /* PkgLength, NameString, MethodFlags, TermList */
+#define ACPI_AML_RETURN_OP        0xA4
+#define ACPI_AML_QWORD_PREFIX     0x0E
+#define ACPI_AML_NAME_SEG_LEN     4
+#define ACPI_AML_PKGLEN_MAX_BYTES 4
+#define ACPI_AML_BUFFER_OP        0x11
+#define ACPI_AML_ZERO_OP          0x00
+#define ACPI_AML_ONE_OP           0x01
+#define ACPI_AML_BYTE_PREFIX      0x0A
+#define ACPI_AML_WORD_PREFIX      0x0B
+#define ACPI_AML_DWORD_PREFIX     0x0C
+#define ACPI_AML_PKGLEN_BYTES(b)  ((b) >> 6)  /* lead byte: how many bytes follow */
+#define ACPI_AML_PKGLEN_SHORT(b)  ((b)&0x3Fu) /* lead byte alone: the length */
+#define ACPI_AML_PKGLEN_NIBBLE(b) ((b)&0x0Fu) /* lead byte with followers: low 4 bits */
+
+/* Resource descriptors of a resource template (6.4): small items carry their length in the tag
+ * byte, large items in the 16 bits after it. A template ends with the End Tag. */
+#define ACPI_RES_LARGE                  0x80 /* tag bit 7: large item */
+#define ACPI_RES_SMALL_LENGTH(t)        ((t)&0x07u)
+#define ACPI_RES_SMALL_NAME(t)          (((t) >> 3) & 0x0Fu)
+#define ACPI_RES_SMALL_END_TAG          0x0F /* small item name; 1 checksum byte follows */
+#define ACPI_RES_LARGE_LENGTH           1    /* 16-bit length of the data after the 3-byte header */
+#define ACPI_RES_LARGE_HEADER           3
+#define ACPI_RES_DWORD_ADDRESS          0x87 /* DWord Address Space Descriptor (6.4.3.5.2) */
+#define ACPI_RES_QWORD_ADDRESS          0x8A /* QWord Address Space Descriptor (6.4.3.5.1) */
+#define ACPI_RES_WORD_ADDRESS           0x88 /* Word Address Space Descriptor (6.4.3.5.3) */
+#define ACPI_RES_ADDR_TYPE              3    /* resource type: */
+#define ACPI_RES_ADDR_TYPE_MEMORY       0
+#define ACPI_RES_ADDR_TYPE_IO           1
+#define ACPI_RES_ADDR_TYPE_BUS          2
+#define ACPI_RES_ADDR_FLAGS             4   /* general flags: */
+#define ACPI_RES_ADDR_CONSUMER          0x1 /* consumes the range (else produces it for children) */
+#define ACPI_RES_ADDR_FIELDS            6   /* granularity, minimum, maximum, translation, length */
+#define ACPI_RES_ADDR_FIELD_COUNT       5
+#define ACPI_RES_ADDR_MIN_FIELD         1 /* index of the minimum among the five fields */
+#define ACPI_RES_ADDR_TRANSLATION_FIELD 3 /* index of the translation offset */
+#define ACPI_RES_ADDR_LENGTH_FIELD      4 /* index of the length */
+
 #endif

@@ -42,7 +42,7 @@
 #define KABI_SYS_PCI_WRITE     17 /* (KABI_PCI_ADDRESS, width, value): configuration write */
 #define KABI_SYS_PORT_READ     18 /* (port >= KABI_PORT_DEVICE_MIN, width): I/O port read */
 #define KABI_SYS_PORT_WRITE    19 /* (port, width, value): I/O port write */
-#define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB page in the device window becomes user */
+#define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB device page becomes user, uncached */
 #define KABI_SYS_DEV_WAIT      21 /* (const uint16_t *word, seen, timer, KABI_TIMER_*): halt */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
@@ -58,7 +58,8 @@
 /* KABI_SYS_PORT_*: ports below this belong to the platform (PIC, PIT, PCI configuration, exit) */
 #define KABI_PORT_DEVICE_MIN 0x1000
 /* KABI_SYS_MMIO_MAP: where device registers (PCI BARs) may be mapped user-accessible; uncached.
- * Ends below the IOAPIC and LAPIC, which stay supervisor-only. */
+ * Ends below the IOAPIC and LAPIC, which stay supervisor-only. Below it, any 2 MiB user page of
+ * the identity map (a PCI Express host's ECAM range or memory window) can be made uncached. */
 #define KABI_DEVICE_WINDOW_START 0xFE000000
 #define KABI_DEVICE_WINDOW_END   0xFEC00000
 /* KABI_SYS_DEV_WAIT: halts the CPU until an interrupt unless *word != seen (checked with

@@ -1,15 +1,18 @@
 /* CPL0: the device calls of the core (kabi.h, system calls 16-31). The network driver runs at
  * CPL3 and drives the NIC through its memory-mapped registers and virtqueues in user memory;
  * only these steps need privilege:
- *   - PCI configuration space (ports 0xCF8/0xCFC),
+ *   - PCI configuration space through ports 0xCF8/0xCFC (on PCI Express hosts with an ACPI
+ *     MCFG the runtime reaches ECAM itself, through pages mapped as below),
  *   - I/O ports of devices (a legacy virtio transport), never the platform's low ports,
- *   - mapping a 2 MiB page of the device window (where the driver places its BARs) user-
- *     accessible, uncached, so that doorbells and the MSI-X table need no system call,
+ *   - mapping a 2 MiB page of device memory (the device window, where the driver places its
+ *     BARs, or an ECAM range or host memory window below 4 GiB) user-accessible, uncached, so
+ *     that configuration, doorbells and the MSI-X table need no system call,
  *   - halting until the NIC's interrupt or a deadline on the LAPIC timer.
  * Each is a handful of instructions: no loops, no parsing. */
 #include "kcore.h"
 #include "klapic.h"
 #include "pci_regs.h"
+#include "platform.h"
 #include "x86.h"
 #include "x86_ops.h"
 
@@ -72,13 +75,21 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
     return 0;
 }
 
-/* The page directory entry already maps the page uncached (pagetables.S); only the user bit
- * changes. */
+/* One 2 MiB page becomes user-accessible and uncached: a page of the device window
+ * (supervisor until now, already uncached: pagetables.S), or a 2 MiB user page of the identity
+ * map, where a PCI Express host's ECAM range and memory window lie (write-back until now). The
+ * core's own pages (supervisor), pages split into 4 KiB ones and anything above 4 GiB are
+ * refused. No cache line needs flushing: a device page has not been read through the
+ * write-back mapping before it is mapped; on RAM the change only slows the caller. */
 long kdev_mmio_map(uint64_t addr)
 {
-    if (addr < KABI_DEVICE_WINDOW_START || addr >= KABI_DEVICE_WINDOW_END)
+    int window = addr >= KABI_DEVICE_WINDOW_START && addr < KABI_DEVICE_WINDOW_END;
+    if (addr >= PLAT_MAPPED_LIMIT)
         return -KABI_EINVAL;
-    kpd[addr >> X86_LARGE_PAGE_SHIFT] |= X86_PTE_U;
+    uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
+    if (!window && (*pde & (X86_PTE_U | X86_PTE_PS)) != (X86_PTE_U | X86_PTE_PS))
+        return -KABI_EINVAL;
+    *pde |= X86_PTE_U | X86_PTE_PCD | X86_PTE_PWT;
     __asm__ volatile("invlpg (%0)" ::"r"(addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) : "memory");
     return 0;
 }

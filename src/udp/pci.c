@@ -1,9 +1,12 @@
-/* PCI at CPL3 (see pci.h). Configuration space goes through the core one register at a time;
- * everything else (the scan, BAR sizing and placement, capability walking) is plain code here. */
+/* PCI at CPL3 (see pci.h). Configuration space is read through ECAM pages mapped at CPL3, or
+ * through the core one register at a time; everything else (the scan, BAR sizing and placement,
+ * capability walking) is plain code here. */
 #include "pci.h"
 #include "devcall.h"
+#include "mcfg.h"
 #include "x86.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -20,6 +23,40 @@ static struct range busy[PCI_BUSY_MAX];
 static unsigned busy_count;
 static int busy_known;
 
+#define ECAM_PAGES (PCI_BUSES << MCFG_BUS_SHIFT >> X86_LARGE_PAGE_SHIFT) /* 2 MiB pages */
+
+static struct pci_platform platform;
+static int platform_known;
+static uint8_t ecam_mapped[ECAM_PAGES / 8]; /* 2 MiB pages of the ECAM range mapped at CPL3 */
+
+static const struct pci_platform *plat(void)
+{
+    if (!platform_known) {
+        pci_acpi_read(&platform);
+        platform_known = 1;
+    }
+    return &platform;
+}
+
+/* The register's ECAM address, its 2 MiB page mapped; NULL for a bus the range does not decode
+ * or a page the core would not map. */
+static volatile void *ecam_register(const struct pci_platform *p, const struct pci_device *d,
+                                    unsigned reg)
+{
+    if (d->bus < p->bus_start || d->bus > p->bus_end)
+        return NULL;
+    uint64_t offset = (uint64_t)d->bus << MCFG_BUS_SHIFT | (uint64_t)d->dev << MCFG_DEV_SHIFT |
+                      (uint64_t)d->fn << MCFG_FN_SHIFT;
+    unsigned page = (unsigned)(offset >> X86_LARGE_PAGE_SHIFT);
+    if (!(ecam_mapped[page / 8] & 1u << page % 8)) {
+        uint64_t at = (p->ecam_base + offset) & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
+        if (devcall_mmio_map(at) < 0)
+            return NULL;
+        ecam_mapped[page / 8] |= (uint8_t)(1u << page % 8);
+    }
+    return (volatile void *)(uintptr_t)(p->ecam_base + offset + reg);
+}
+
 static uint32_t config_address(const struct pci_device *d, unsigned reg)
 {
     return KABI_PCI_ADDRESS((uint32_t)d->bus, (uint32_t)d->dev, (uint32_t)d->fn, reg);
@@ -27,13 +64,37 @@ static uint32_t config_address(const struct pci_device *d, unsigned reg)
 
 uint32_t pci_read(const struct pci_device *d, unsigned reg, unsigned width)
 {
-    long v = devcall_pci_read(config_address(d, reg), width);
-    return v < 0 ? UINT32_MAX : (uint32_t)v;
+    assert((width == 1 || width == 2 || width == 4) && reg % width == 0 && reg < PCI_CONFIG_SIZE);
+    const struct pci_platform *p = plat();
+    if (!p->ecam_base) {
+        long v = devcall_pci_read(config_address(d, reg), width);
+        return v < 0 ? UINT32_MAX : (uint32_t)v;
+    }
+    volatile void *r = ecam_register(p, d, reg);
+    if (!r)
+        return UINT32_MAX;
+    return width == 1   ? *(volatile uint8_t *)r
+           : width == 2 ? *(volatile uint16_t *)r
+                        : *(volatile uint32_t *)r;
 }
 
 void pci_write(const struct pci_device *d, unsigned reg, unsigned width, uint32_t value)
 {
-    devcall_pci_write(config_address(d, reg), width, value);
+    assert((width == 1 || width == 2 || width == 4) && reg % width == 0 && reg < PCI_CONFIG_SIZE);
+    const struct pci_platform *p = plat();
+    if (!p->ecam_base) {
+        devcall_pci_write(config_address(d, reg), width, value);
+        return;
+    }
+    volatile void *r = ecam_register(p, d, reg);
+    if (!r)
+        return;
+    if (width == 1)
+        *(volatile uint8_t *)r = (uint8_t)value;
+    else if (width == 2)
+        *(volatile uint16_t *)r = (uint16_t)value;
+    else
+        *(volatile uint32_t *)r = value;
 }
 
 static void describe(struct pci_device *d)
@@ -197,9 +258,10 @@ static void write_bar(struct pci_device *d, unsigned bar, uint64_t base)
     d->bars[bar].base = base;
 }
 
+/* Inside the placement window (pci.h) */
 static int in_window(uint64_t base, uint64_t size)
 {
-    return base >= KABI_DEVICE_WINDOW_START && base + size <= KABI_DEVICE_WINDOW_END;
+    return base >= plat()->mem_start && base + size <= plat()->mem_end;
 }
 
 int pci_place_bar(struct pci_device *d, unsigned bar)
@@ -208,6 +270,8 @@ int pci_place_bar(struct pci_device *d, unsigned bar)
     if (!b || !b->size)
         return -EINVAL;
     uint64_t size = b->size < X86_PAGE_SIZE && !b->io ? X86_PAGE_SIZE : b->size;
+    if (b->io && plat()->no_io)
+        return -ENOSPC;
     if (b->io ? !b->base : !in_window(b->base, b->size)) {
         uint32_t command = pci_read(d, PCI_COMMAND, 2);
         pci_write(d, PCI_COMMAND, 2, command & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
@@ -221,7 +285,7 @@ int pci_place_bar(struct pci_device *d, unsigned bar)
             busy_known = 1;
         }
         uint64_t base = b->io ? allocate(PCI_IO_ALLOC_START, PCI_IO_ALLOC_END, size)
-                              : allocate(KABI_DEVICE_WINDOW_START, KABI_DEVICE_WINDOW_END, size);
+                              : allocate(plat()->mem_start, plat()->mem_end, size);
         if (!base)
             return -ENOSPC;
         write_bar(d, bar, base);

@@ -1,6 +1,17 @@
-/* PCI at CPL3: configuration space through the core, a bus scan that follows PCI-to-PCI bridges,
- * BARs (sized, and placed in the device window when the firmware left them unassigned or
- * elsewhere), the capability list and MSI-X. Bootstrap CPU only; not thread-safe. */
+/* PCI at CPL3: configuration space, a bus scan that follows PCI-to-PCI bridges, BARs (sized,
+ * and placed where the host bridge forwards them when the firmware left them unassigned or
+ * elsewhere), the capability list and MSI-X. Bootstrap CPU only; not thread-safe.
+ *
+ * Configuration mechanism: when the ACPI tables have a sound MCFG with an ECAM range for segment
+ * 0 below 4 GiB (PCI Express hosts: QEMU's q35, and microvm with pcie=on), configuration space
+ * is read and written directly at CPL3, each 2 MiB of the range mapped user-accessible and
+ * uncached (KABI_SYS_MMIO_MAP) when its first bus is touched. Otherwise each access is a system
+ * call that uses ports 0xCF8/0xCFC (the PC's mechanism #1). The choice is made on the first
+ * access, once.
+ *
+ * BAR placement window: the device window (KABI_DEVICE_WINDOW_START-END) unless, on an ECAM
+ * host, the host bridge's 32-bit memory window from the DSDT does not contain it; then that
+ * window (microvm: 0xC0000000-0xDFFFFFFF, and no port I/O at all). */
 #ifndef TF_UDP_PCI_H
 #define TF_UDP_PCI_H
 
@@ -23,6 +34,19 @@ struct pci_device {
     struct pci_bar bars[PCI_BARS]; /* filled by pci_read_bars */
 };
 
+/* What the platform offers (pci_acpi.c reads it from the ACPI tables). */
+struct pci_platform {
+    uint64_t ecam_base;         /* ECAM address of bus 0; 0: ports 0xCF8/0xCFC */
+    uint8_t bus_start, bus_end; /* the buses the ECAM range decodes */
+    uint64_t mem_start;         /* where memory BARs may be placed: [mem_start, mem_end) */
+    uint64_t mem_end;
+    int no_io; /* the host bridge forwards no port I/O: I/O BARs cannot be used */
+};
+
+/* Fills *out from the ACPI tables (defaults: no ECAM, the device window, port I/O) and prints
+ * one line on stdout when ECAM is used (unless tf.quiet), one on stderr about a damaged MCFG. */
+void pci_acpi_read(struct pci_platform *out);
+
 /* Configuration access; `width` 1, 2 or 4 bytes, `reg` aligned to it. Absent functions read as
  * all ones. */
 uint32_t pci_read(const struct pci_device *d, unsigned reg, unsigned width);
@@ -36,11 +60,11 @@ int pci_find(pci_match_fn match, void *ctx, struct pci_device *out);
 /* Sizes the device's BARs into d->bars (decoding is off meanwhile). */
 void pci_read_bars(struct pci_device *d);
 
-/* Makes BAR `bar` usable at CPL3: a memory BAR outside the device window (unassigned, or
- * placed elsewhere by the firmware) is moved to a free, naturally aligned place inside it
- * (KABI_DEVICE_WINDOW_START-END); its pages are then mapped user-accessible and uncached. An I/O
- * BAR that is unassigned gets a free range at or above KABI_PORT_DEVICE_MIN. Decoding stays off
- * until pci_enable. 0, -ENOSPC or -EINVAL. */
+/* Makes BAR `bar` usable at CPL3: a memory BAR outside the placement window (unassigned, or
+ * placed elsewhere by the firmware) is moved to a free, naturally aligned place inside it (see
+ * above); its pages are then mapped user-accessible and uncached. An I/O BAR that is unassigned
+ * gets a free range at or above KABI_PORT_DEVICE_MIN. Decoding stays off until pci_enable. 0,
+ * -ENOSPC (no room, or an I/O BAR on a host without port I/O) or -EINVAL. */
 int pci_place_bar(struct pci_device *d, unsigned bar);
 
 /* Turns on memory and I/O decoding and bus mastering, and turns off INTx. */
