@@ -31,11 +31,14 @@ void kconsole_init(void)
     x86_outb(UART_COM1_BASE + UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
 }
 
-static void uart_putc(char c)
+/* Up to UART_TX_FIFO bytes: once the transmit FIFO is empty it takes them all, in one string
+ * write (under hypervisors every port access is an exit, and the console carries the boot table
+ * and the tests' output). */
+static void uart_write_fifo(const char *chunk, size_t len)
 {
     while (!(x86_inb(UART_COM1_BASE + UART_LSR) & UART_LSR_THRE))
         x86_pause();
-    x86_outb(UART_COM1_BASE + UART_THR, (uint8_t)c);
+    x86_rep_outsb(UART_COM1_BASE + UART_THR, chunk, len);
 }
 
 void kconsole_write(const char *buf, size_t len)
@@ -47,11 +50,19 @@ void kconsole_write(const char *buf, size_t len)
         expected = CONSOLE_UNLOCKED;
         x86_pause();
     }
+    char chunk[UART_TX_FIFO];
+    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
+        if (n + 2 > sizeof(chunk)) {
+            uart_write_fifo(chunk, n);
+            n = 0;
+        }
         if (buf[i] == '\n')
-            uart_putc('\r');
-        uart_putc(buf[i]);
+            chunk[n++] = '\r';
+        chunk[n++] = buf[i];
     }
+    if (n)
+        uart_write_fifo(chunk, n);
     if (!nested)
         __atomic_store_n(&console_owner, CONSOLE_UNLOCKED, __ATOMIC_RELEASE);
 }

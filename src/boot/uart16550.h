@@ -22,7 +22,8 @@
 #define UART_LCR_DLAB     0x80 /* divisor latch access */
 #define UART_MCR_DTR      0x01
 #define UART_MCR_RTS      0x02
-#define UART_LSR_THRE     0x20 /* transmit holding register empty */
+#define UART_LSR_THRE     0x20 /* transmit holding register empty (with FIFOs on: the FIFO is) */
+#define UART_TX_FIFO      16   /* bytes the transmit FIFO holds (16550A) */
 #define UART_BAUD_BASE    115200
 #define UART_BAUD         115200
 
