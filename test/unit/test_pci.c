@@ -334,7 +334,10 @@ static void microvm_dsdt(struct bytes *o, int with_cba)
 {
     struct bytes t;
     o->n = 0;
-    put_bytes(o, "\x5B\x82\x20" "COM1", 7); /* DeviceOp: content is not parsed */
+    put_bytes(o,
+              "\x5B\x82\x20"
+              "COM1",
+              7); /* DeviceOp: content is not parsed */
     t.n = 0;
     put8(&t, 0x47); /* I/O port descriptor, small item of 7 bytes */
     put_bytes(&t, "\x01\xF8\x03\xF8\x03\x00\x08", 7);
