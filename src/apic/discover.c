@@ -15,26 +15,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-extern char __kernel_end[], __image_start[], __kbss_start[], __kbss_end[];
-
-static int overlaps(uint64_t addr, size_t len, const char *lo, const char *hi)
-{
-    return addr < (uint64_t)(uintptr_t)hi && addr + len > (uint64_t)(uintptr_t)lo;
-}
-
-/* Physical memory below 4 GiB is identity mapped and readable at CPL3, except the first page
- * (kept unmapped so null pointers fault) and the core's supervisor-only parts of the image:
- * the same rule start.c applies to the loader's structures. */
-static const void *map_identity(uint64_t addr, size_t len, void *ctx)
-{
-    (void)ctx;
-    if (addr < X86_PAGE_SIZE || addr >= PLAT_MAPPED_LIMIT || len > PLAT_MAPPED_LIMIT - addr ||
-        overlaps(addr, len, __image_start, __kernel_end) ||
-        overlaps(addr, len, __kbss_start, __kbss_end))
-        return NULL;
-    return (const void *)(uintptr_t)addr;
-}
-
 /* What was wrong, in one line on stderr; and the CPUs that were left out. */
 static void report(const struct acpi_root *root, const struct madt_info *info)
 {
@@ -58,7 +38,7 @@ int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base)
     static struct acpi_root root;
     static struct madt_info info;
     const void *copy = runtime_boot.rsdp_len ? runtime_boot.rsdp : NULL;
-    if (acpi_init(&root, copy, runtime_boot.rsdp_len, map_identity, NULL) < 0) {
+    if (acpi_init(&root, copy, runtime_boot.rsdp_len, runtime_map_identity, NULL) < 0) {
         fprintf(stderr, "taskfarm: no usable ACPI tables (%s); running on the bootstrap CPU only\n",
                 root.error[0] ? root.error : "no RSDP");
         return 0;

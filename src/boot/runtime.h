@@ -4,6 +4,7 @@
 
 #include "bootinfo.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define RUNTIME_MAX_ARGS      64
@@ -26,6 +27,12 @@ void runtime_clock_init(void);
 uint64_t runtime_tsc_hz(void);
 const char *runtime_tsc_source(void);
 uint64_t runtime_tsc_to_ns(uint64_t ticks);
+
+/* Physical memory as the runtime may read it at CPL3: [addr, addr + len) when it lies in the
+ * identity map below 4 GiB and outside page 0 (unmapped so that null pointers fault) and the
+ * core's supervisor-only parts of the image; NULL otherwise. The shape of bootinfo_map_fn, for
+ * the parsers of the loader's information and of the ACPI tables; ctx is unused. */
+const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
 
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);

@@ -40,11 +40,10 @@ static int in_range(uint64_t addr, size_t len, const char *lo, const char *hi)
     return addr < (uint64_t)(uintptr_t)hi && addr + len > (uint64_t)(uintptr_t)lo;
 }
 
-/* The loader's structures are identity mapped; refuse what would fault at CPL3. */
-static const void *map_identity(uint64_t addr, size_t len, void *ctx)
+const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx)
 {
     (void)ctx;
-    if (addr < X86_PAGE_SIZE || len > PLAT_MAPPED_LIMIT - addr ||
+    if (addr < X86_PAGE_SIZE || addr >= PLAT_MAPPED_LIMIT || len > PLAT_MAPPED_LIMIT - addr ||
         in_range(addr, len, __image_start, __kernel_end) ||
         in_range(addr, len, __kbss_start, __kbss_end))
         return NULL;
@@ -78,7 +77,7 @@ static int image_in_ram(void)
 
 static void read_boot_information(uint32_t magic, uint64_t info)
 {
-    int rc = bootinfo_parse(magic, info, map_identity, NULL, &runtime_boot);
+    int rc = bootinfo_parse(magic, info, runtime_map_identity, NULL, &runtime_boot);
     if (rc < 0) {
         say(rc == -EINVAL ? "taskfarm: not started by a Multiboot loader (unknown magic)\n"
                           : "taskfarm: boot information unreadable\n");

@@ -17,25 +17,6 @@
 
 #define PCI_SEGMENT 0 /* the only segment group scanned */
 
-extern char __kernel_end[], __image_start[], __kbss_start[], __kbss_end[];
-
-static int overlaps(uint64_t addr, size_t len, const char *lo, const char *hi)
-{
-    return addr < (uint64_t)(uintptr_t)hi && addr + len > (uint64_t)(uintptr_t)lo;
-}
-
-/* Readable at CPL3: the identity map below 4 GiB, except the first page and the core's parts of
- * the image (the rule of apic/discover.c). */
-static const void *map_identity(uint64_t addr, size_t len, void *ctx)
-{
-    (void)ctx;
-    if (addr < X86_PAGE_SIZE || addr >= PLAT_MAPPED_LIMIT || len > PLAT_MAPPED_LIMIT - addr ||
-        overlaps(addr, len, __image_start, __kernel_end) ||
-        overlaps(addr, len, __kbss_start, __kbss_end))
-        return NULL;
-    return (const void *)(uintptr_t)addr;
-}
-
 /* The ECAM range of segment 0 when the MCFG is sound and the range lies below 4 GiB (the
  * identity map's reach). */
 static void read_mcfg(const struct acpi_root *root, struct pci_platform *out)
@@ -73,11 +54,11 @@ static const uint8_t *map_dsdt(const struct acpi_root *root, uint32_t *length)
     if (fadt.length >= ACPI_FADT_X_DSDT + sizeof(uint64_t) &&
         acpi_get64(fadt.data + ACPI_FADT_X_DSDT))
         addr = acpi_get64(fadt.data + ACPI_FADT_X_DSDT);
-    const uint8_t *h = addr ? map_identity(addr, ACPI_SDT_HEADER_SIZE, NULL) : NULL;
+    const uint8_t *h = addr ? runtime_map_identity(addr, ACPI_SDT_HEADER_SIZE, NULL) : NULL;
     if (!h || memcmp(h, ACPI_DSDT_SIGNATURE_TEXT, ACPI_SDT_SIGNATURE_LEN))
         return NULL;
     *length = acpi_get32(h + ACPI_SDT_LENGTH);
-    return *length >= ACPI_SDT_HEADER_SIZE ? map_identity(addr, *length, NULL) : NULL;
+    return *length >= ACPI_SDT_HEADER_SIZE ? runtime_map_identity(addr, *length, NULL) : NULL;
 }
 
 /* Where the ECAM range came from, for the boot line */
@@ -121,7 +102,7 @@ void pci_acpi_read(struct pci_platform *out)
     *out = (struct pci_platform){.mem_start = KABI_DEVICE_WINDOW_START,
                                  .mem_end = KABI_DEVICE_WINDOW_END};
     const void *copy = runtime_boot.rsdp_len ? runtime_boot.rsdp : NULL;
-    if (acpi_init(&root, copy, runtime_boot.rsdp_len, map_identity, NULL) < 0)
+    if (acpi_init(&root, copy, runtime_boot.rsdp_len, runtime_map_identity, NULL) < 0)
         return;
     read_mcfg(&root, out);
     read_dsdt(&root, out);
