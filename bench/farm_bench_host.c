@@ -1,0 +1,261 @@
+/* farm-bench-host: the Linux side of bench/farm-latency. One system per run:
+ *
+ *   farm-bench-host farm [rt=N] [warmup=N] [gap_us=N] [tiny=N]
+ *       the task farm of libtaskfarm-host.a (threads for CPUs, futexes for HLT and IPIs), the
+ *       same loops as the guest image (farm_measure.c); TF_CPUS, TF_SPIN_US from the environment
+ *   farm-bench-host pool [workers=N] [rt=N] [warmup=N] [gap_us=N] [tiny=N]
+ *       a plain thread pool (one mutex, two condition variables, a queue) running the same empty
+ *       task: the round trip is submit + wait until done, the throughput submits each batch and
+ *       waits for it; the calling thread only waits (default: 2 workers)
+ *   farm-bench-host futex [ipi=N] [warmup=N]
+ *       a FUTEX_WAKE / FUTEX_WAIT ping-pong between two threads: the Linux counterpart of the
+ *       guest's IPI round trip
+ *
+ * Output as the guest's (farm_measure.h): "bench: ..." lines, then "bench: ok" (exit 0). */
+#define _GNU_SOURCE
+#include "farm_measure.h"
+
+#include <taskfarm.h>
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static unsigned long arg_value(int argc, char **argv, const char *key, unsigned long dflt)
+{
+    size_t len = strlen(key);
+    for (int i = 2; i < argc; i++)
+        if (!strncmp(argv[i], key, len) && argv[i][len] == '=')
+            return strtoul(argv[i] + len + 1, NULL, 10);
+    return dflt;
+}
+
+/* ---- the farm ---------------------------------------------------------------------------- */
+
+static void host_counts(struct bench_counts *c)
+{
+    c->parks = UINT64_MAX; /* the Linux build does not count its FUTEX_WAITs */
+    c->wakes = 0;
+    for (unsigned cpu = 0; cpu < tf_cpu_count(); cpu++) {
+        struct tf_cpu_stats s;
+        if (tf_cpu_stats(cpu, &s) == 0)
+            c->wakes += s.wakeups;
+    }
+}
+
+static int run_farm(unsigned long rt, unsigned long warmup, uint64_t gap_ns, unsigned long tiny)
+{
+    int err = tf_host_start(0, 0, 0);
+    if (err != 0) {
+        printf("bench: FAILED tf_host_start: %s\n", tf_strerror(err));
+        return 1;
+    }
+    int rc = 0;
+    if (rt && bench_roundtrips(rt, warmup, gap_ns, host_counts) != 0)
+        rc = 1;
+    if (tiny && bench_tiny(tiny, host_counts) != 0)
+        rc = 1;
+    const char *spin = tf_option("spin_us");
+    printf("bench: config policy=futex spin_us=%s cpus=%u\n", spin ? spin : "50", tf_cpu_count());
+    tf_host_stop();
+    return rc;
+}
+
+/* ---- a plain mutex + condition variable pool ---------------------------------------------- */
+
+struct pool_job {
+    tf_task_fn fn;
+    void *arg;
+    uint64_t result;
+};
+
+static struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* the queue is not empty, or stop */
+    pthread_cond_t idle; /* outstanding reached 0 */
+    struct pool_job *queue[BENCH_BATCH];
+    unsigned head, count;
+    unsigned outstanding; /* submitted and not finished */
+    int stop;
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER,
+          .work = PTHREAD_COND_INITIALIZER,
+          .idle = PTHREAD_COND_INITIALIZER};
+
+static void *pool_worker(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        while (pool.count == 0 && !pool.stop)
+            pthread_cond_wait(&pool.work, &pool.mu);
+        if (pool.count == 0)
+            break;
+        struct pool_job *job = pool.queue[pool.head];
+        pool.head = (pool.head + 1) % BENCH_BATCH;
+        pool.count--;
+        pthread_mutex_unlock(&pool.mu);
+        job->result = job->fn(job->arg);
+        pthread_mutex_lock(&pool.mu);
+        if (--pool.outstanding == 0)
+            pthread_cond_signal(&pool.idle);
+    }
+    pthread_mutex_unlock(&pool.mu);
+    return NULL;
+}
+
+/* Queues jobs[0..k) (k <= BENCH_BATCH) and waits until all of them have run. */
+static void pool_run(struct pool_job *jobs, unsigned k)
+{
+    pthread_mutex_lock(&pool.mu);
+    for (unsigned i = 0; i < k; i++)
+        pool.queue[(pool.head + pool.count++) % BENCH_BATCH] = &jobs[i];
+    pool.outstanding += k;
+    if (k == 1)
+        pthread_cond_signal(&pool.work);
+    else
+        pthread_cond_broadcast(&pool.work);
+    while (pool.outstanding)
+        pthread_cond_wait(&pool.idle, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
+}
+
+static int pool_roundtrips(unsigned long n, unsigned long warmup, uint64_t gap_ns)
+{
+    uint64_t *samples = malloc((n ? n : 1) * sizeof(*samples));
+    if (!samples)
+        return -1;
+    int failed = 0;
+    for (unsigned long i = 0; i < warmup + n; i++) {
+        bench_pause_ns(gap_ns);
+        uint64_t start = tf_now_ns();
+        struct pool_job job = {bench_empty_task, (void *)(uintptr_t)(i + 1), 0};
+        pool_run(&job, 1);
+        uint64_t ns = tf_now_ns() - start;
+        failed += job.result != i + 1;
+        if (i >= warmup)
+            samples[i - warmup] = ns;
+    }
+    printf("bench: roundtrip n=%lu handed=%lu gap_ns=%llu", n, n, (unsigned long long)gap_ns);
+    bench_print_percentiles(samples, n);
+    printf(" parks=- wakes=-\n");
+    free(samples);
+    return failed ? -1 : 0;
+}
+
+static int pool_tiny(unsigned long n)
+{
+    static struct pool_job jobs[BENCH_BATCH];
+    int failed = 0;
+    uint64_t start = tf_now_ns();
+    for (unsigned long done = 0; done < n;) {
+        unsigned k = n - done < BENCH_BATCH ? (unsigned)(n - done) : BENCH_BATCH;
+        for (unsigned i = 0; i < k; i++)
+            jobs[i] = (struct pool_job){bench_empty_task, (void *)(uintptr_t)(done + i), 0};
+        pool_run(jobs, k);
+        for (unsigned i = 0; i < k; i++)
+            failed += jobs[i].result != done + i;
+        done += k;
+    }
+    uint64_t ns = tf_now_ns() - start;
+    printf("bench: tiny n=%lu ns=%llu worker_tasks=%lu parks=- wakes=-\n", n,
+           (unsigned long long)ns, n);
+    return failed ? -1 : 0;
+}
+
+static int run_pool(unsigned workers, unsigned long rt, unsigned long warmup, uint64_t gap_ns,
+                    unsigned long tiny)
+{
+    pthread_t threads[64];
+    if (workers == 0 || workers > 64)
+        return 1;
+    for (unsigned i = 0; i < workers; i++)
+        if (pthread_create(&threads[i], NULL, pool_worker, NULL) != 0)
+            return 1;
+    int rc = 0;
+    if (rt && pool_roundtrips(rt, warmup, gap_ns) != 0)
+        rc = 1;
+    if (tiny && pool_tiny(tiny) != 0)
+        rc = 1;
+    pthread_mutex_lock(&pool.mu);
+    pool.stop = 1;
+    pthread_cond_broadcast(&pool.work);
+    pthread_mutex_unlock(&pool.mu);
+    for (unsigned i = 0; i < workers; i++)
+        pthread_join(threads[i], NULL);
+    printf("bench: config policy=condvar workers=%u\n", workers);
+    return rc;
+}
+
+/* ---- futex ping-pong ----------------------------------------------------------------------- */
+
+static uint32_t ping, pong;
+static unsigned long pingpong_total;
+
+static void futex_wait(uint32_t *word, uint32_t seen)
+{
+    while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == seen)
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void futex_wake(uint32_t *word, uint32_t value)
+{
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static void *pong_thread(void *unused)
+{
+    (void)unused;
+    for (uint32_t i = 0; i < pingpong_total; i++) {
+        futex_wait(&ping, i);
+        futex_wake(&pong, i + 1);
+    }
+    return NULL;
+}
+
+static int run_futex(unsigned long n, unsigned long warmup)
+{
+    uint64_t *samples = malloc((n ? n : 1) * sizeof(*samples));
+    pthread_t partner;
+    pingpong_total = warmup + n;
+    if (!samples || pthread_create(&partner, NULL, pong_thread, NULL) != 0)
+        return 1;
+    for (uint32_t i = 0; i < pingpong_total; i++) {
+        uint64_t start = tf_now_ns();
+        futex_wake(&ping, i + 1);
+        futex_wait(&pong, i);
+        if (i >= warmup)
+            samples[i - warmup] = tf_now_ns() - start;
+    }
+    pthread_join(partner, NULL);
+    printf("bench: ipi n=%lu", n);
+    bench_print_percentiles(samples, n);
+    printf(" parks=- wakes=-\nbench: config policy=futex\n");
+    free(samples);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: farm-bench-host farm|pool|futex [key=value ...]\n");
+        return 2;
+    }
+    unsigned long rt = arg_value(argc, argv, "rt", 0), tiny = arg_value(argc, argv, "tiny", 0);
+    unsigned long warmup = arg_value(argc, argv, "warmup", 1000);
+    uint64_t gap_ns = arg_value(argc, argv, "gap_us", 0) * 1000ull;
+    int rc = 2;
+    if (!strcmp(argv[1], "farm"))
+        rc = run_farm(rt, warmup, gap_ns, tiny);
+    else if (!strcmp(argv[1], "pool"))
+        rc = run_pool((unsigned)arg_value(argc, argv, "workers", 2), rt, warmup, gap_ns, tiny);
+    else if (!strcmp(argv[1], "futex"))
+        rc = run_futex(arg_value(argc, argv, "ipi", 0), warmup);
+    printf(rc ? "bench: failed\n" : "bench: ok\n");
+    return rc;
+}
