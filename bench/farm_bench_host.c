@@ -10,6 +10,9 @@
  *   farm-bench-host futex [ipi=N] [warmup=N]
  *       a FUTEX_WAKE / FUTEX_WAIT ping-pong between two threads: the Linux counterpart of the
  *       guest's IPI round trip
+ *   farm-bench-host tsc
+ *       the TSC rate against CLOCK_MONOTONIC over 200 ms: QEMU's TCG hands the guest the host's
+ *       TSC, whose rate the guest can only estimate against its emulated PIT
  *
  * Output as the guest's (farm_measure.h): "bench: ..." lines, then "bench: ok" (exit 0). */
 #define _GNU_SOURCE
@@ -240,10 +243,21 @@ static int run_futex(unsigned long n, unsigned long warmup)
     return 0;
 }
 
+/* ---- the TSC rate ------------------------------------------------------------------------- */
+
+static int run_tsc(void)
+{
+    uint64_t ns0 = tf_now_ns(), tsc0 = __builtin_ia32_rdtsc();
+    bench_pause_ns(200000000);
+    uint64_t ns = tf_now_ns() - ns0, ticks = __builtin_ia32_rdtsc() - tsc0;
+    printf("bench: tsc khz=%llu\n", (unsigned long long)(ticks * 1000000 / ns));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: farm-bench-host farm|pool|futex [key=value ...]\n");
+        fprintf(stderr, "usage: farm-bench-host farm|pool|futex|tsc [key=value ...]\n");
         return 2;
     }
     unsigned long rt = arg_value(argc, argv, "rt", 0), tiny = arg_value(argc, argv, "tiny", 0);
@@ -256,6 +270,8 @@ int main(int argc, char **argv)
         rc = run_pool((unsigned)arg_value(argc, argv, "workers", 2), rt, warmup, gap_ns, tiny);
     else if (!strcmp(argv[1], "futex"))
         rc = run_futex(arg_value(argc, argv, "ipi", 0), warmup);
+    else if (!strcmp(argv[1], "tsc"))
+        rc = run_tsc();
     printf(rc ? "bench: failed\n" : "bench: ok\n");
     return rc;
 }
