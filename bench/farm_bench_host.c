@@ -14,8 +14,14 @@
  *       the TSC rate against CLOCK_MONOTONIC over 200 ms: QEMU's TCG hands the guest the host's
  *       TSC, whose rate the guest can only estimate against its emulated PIT
  *
+ * With pin=1, CPU 0 (the calling thread) runs on host CPU 0 and each other thread on the host CPU
+ * of its number (farm: its CPU number; pool: worker i on CPU i + 1; futex: the partner on CPU 1),
+ * modulo the CPUs online. Unpinned, Linux may put two threads that wake each other on one host
+ * CPU, where a thread that spins only delays the other.
+ *
  * Output as the guest's (farm_measure.h): "bench: ..." lines, then "bench: ok" (exit 0). */
 #define _GNU_SOURCE
+#define BENCH_MAX_WORKERS 256
 #include "farm_measure.h"
 
 #include <taskfarm.h>
@@ -38,7 +44,54 @@ static unsigned long arg_value(int argc, char **argv, const char *key, unsigned 
     return dflt;
 }
 
+/* Pins the calling thread to host CPU `cpu` modulo the CPUs online; 0 or an errno. */
+static int pin_self(unsigned cpu)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % (unsigned)(online > 0 ? online : 1), &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /* ---- the farm ---------------------------------------------------------------------------- */
+
+static uint32_t pinned;
+
+/* Runs on every worker at once (each holds its CPU until all have started): pins its thread to
+ * the host CPU of the same number. */
+static uint64_t pin_task(void *arg)
+{
+    unsigned workers = (unsigned)(uintptr_t)arg;
+    int err = pin_self(tf_cpu_self());
+    __atomic_fetch_add(&pinned, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&pinned, __ATOMIC_SEQ_CST) < workers)
+        __builtin_ia32_pause();
+    return (uint64_t)err;
+}
+
+/* Pins CPU 0 (the caller) and every worker's thread to the host CPU of the same number: unpinned,
+ * Linux may move two threads that wake each other onto one host CPU, where spinning only delays
+ * the other. 0, or -1. */
+static int pin_farm(void)
+{
+    unsigned workers = tf_cpu_count() - 1;
+    tf_task_t t[BENCH_MAX_WORKERS];
+    uint64_t err[BENCH_MAX_WORKERS];
+    if (pin_self(0) != 0 || workers == 0 || workers > BENCH_MAX_WORKERS)
+        return -1;
+    for (unsigned i = 0; i < workers; i++)
+        t[i] = tf_submit(pin_task, (void *)(uintptr_t)workers);
+    for (unsigned i = 0; i < workers; i++)
+        if (tf_task_cpu(t[i]) <= 0)
+            return -1; /* queued: every worker must take one */
+    if (tf_wait_all(t, workers, err, NULL) != 0)
+        return -1;
+    for (unsigned i = 0; i < workers; i++)
+        if (err[i] != 0)
+            return -1;
+    return 0;
+}
 
 static void host_counts(struct bench_counts *c)
 {
@@ -51,7 +104,8 @@ static void host_counts(struct bench_counts *c)
     }
 }
 
-static int run_farm(unsigned long rt, unsigned long warmup, uint64_t gap_ns, unsigned long tiny)
+static int run_farm(unsigned long rt, unsigned long warmup, uint64_t gap_ns, unsigned long tiny,
+                    int pin)
 {
     int err = tf_host_start(0, 0, 0);
     if (err != 0) {
@@ -59,12 +113,17 @@ static int run_farm(unsigned long rt, unsigned long warmup, uint64_t gap_ns, uns
         return 1;
     }
     int rc = 0;
+    if (pin && pin_farm() != 0) {
+        printf("bench: FAILED to pin the farm's threads\n");
+        rc = 1;
+    }
     if (rt && bench_roundtrips(rt, warmup, gap_ns, host_counts) != 0)
         rc = 1;
     if (tiny && bench_tiny(tiny, host_counts) != 0)
         rc = 1;
     const char *spin = tf_option("spin_us");
-    printf("bench: config policy=futex spin_us=%s cpus=%u\n", spin ? spin : "50", tf_cpu_count());
+    printf("bench: config policy=futex spin_us=%s cpus=%u\n", spin ? spin : "default",
+           tf_cpu_count());
     tf_host_stop();
     return rc;
 }
@@ -89,9 +148,10 @@ static struct pool {
           .work = PTHREAD_COND_INITIALIZER,
           .idle = PTHREAD_COND_INITIALIZER};
 
-static void *pool_worker(void *unused)
+static void *pool_worker(void *pin_to)
 {
-    (void)unused;
+    if (pin_to)
+        pin_self((unsigned)(uintptr_t)pin_to);
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         while (pool.count == 0 && !pool.stop)
@@ -171,14 +231,18 @@ static int pool_tiny(unsigned long n)
 }
 
 static int run_pool(unsigned workers, unsigned long rt, unsigned long warmup, uint64_t gap_ns,
-                    unsigned long tiny)
+                    unsigned long tiny, int pin)
 {
     pthread_t threads[64];
     if (workers == 0 || workers > 64)
         return 1;
-    for (unsigned i = 0; i < workers; i++)
-        if (pthread_create(&threads[i], NULL, pool_worker, NULL) != 0)
+    if (pin)
+        pin_self(0);
+    for (unsigned i = 0; i < workers; i++) {
+        void *pin_to = pin ? (void *)(uintptr_t)(i + 1) : NULL; /* worker i: host CPU i + 1 */
+        if (pthread_create(&threads[i], NULL, pool_worker, pin_to) != 0)
             return 1;
+    }
     int rc = 0;
     if (rt && pool_roundtrips(rt, warmup, gap_ns) != 0)
         rc = 1;
@@ -211,9 +275,10 @@ static void futex_wake(uint32_t *word, uint32_t value)
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-static void *pong_thread(void *unused)
+static void *pong_thread(void *pin)
 {
-    (void)unused;
+    if (pin)
+        pin_self(1);
     for (uint32_t i = 0; i < pingpong_total; i++) {
         futex_wait(&ping, i);
         futex_wake(&pong, i + 1);
@@ -221,12 +286,14 @@ static void *pong_thread(void *unused)
     return NULL;
 }
 
-static int run_futex(unsigned long n, unsigned long warmup)
+static int run_futex(unsigned long n, unsigned long warmup, int pin)
 {
+    if (pin)
+        pin_self(0);
     uint64_t *samples = malloc((n ? n : 1) * sizeof(*samples));
     pthread_t partner;
     pingpong_total = warmup + n;
-    if (!samples || pthread_create(&partner, NULL, pong_thread, NULL) != 0)
+    if (!samples || pthread_create(&partner, NULL, pong_thread, pin ? &partner : NULL) != 0)
         return 1;
     for (uint32_t i = 0; i < pingpong_total; i++) {
         uint64_t start = tf_now_ns();
@@ -264,12 +331,13 @@ int main(int argc, char **argv)
     unsigned long warmup = arg_value(argc, argv, "warmup", 1000);
     uint64_t gap_ns = arg_value(argc, argv, "gap_us", 0) * 1000ull;
     int rc = 2;
+    int pin = (int)arg_value(argc, argv, "pin", 0);
     if (!strcmp(argv[1], "farm"))
-        rc = run_farm(rt, warmup, gap_ns, tiny);
+        rc = run_farm(rt, warmup, gap_ns, tiny, pin);
     else if (!strcmp(argv[1], "pool"))
-        rc = run_pool((unsigned)arg_value(argc, argv, "workers", 2), rt, warmup, gap_ns, tiny);
+        rc = run_pool((unsigned)arg_value(argc, argv, "workers", 2), rt, warmup, gap_ns, tiny, pin);
     else if (!strcmp(argv[1], "futex"))
-        rc = run_futex(arg_value(argc, argv, "ipi", 0), warmup);
+        rc = run_futex(arg_value(argc, argv, "ipi", 0), warmup, pin);
     else if (!strcmp(argv[1], "tsc"))
         rc = run_tsc();
     printf(rc ? "bench: failed\n" : "bench: ok\n");
