@@ -30,6 +30,7 @@ struct park_cpu {
 static struct park_cpu park_cpus[TF_MAX_CPUS];
 static enum park_policy policy = PARK_HLT;
 static uint64_t spin_ticks, spin_ns;
+static enum park_policy chosen = PARK_HLT; /* at boot, before any fallback */
 static const char *const policy_names[] = {"hlt", "mwait", "spin"};
 
 static int cpu_offers_mwait(void)
@@ -47,6 +48,7 @@ void park_init(void)
         policy = PARK_SPIN;
     else if (o && !strcmp(o, "mwait") && cpu_offers_mwait())
         policy = PARK_MWAIT;
+    chosen = policy;
     o = tf_option("spin_us");
     spin_ns = (o ? strtoull(o, NULL, 10) : SPIN_US_DEFAULT) * 1000;
     spin_ticks = (uint64_t)((unsigned __int128)spin_ns * runtime_tsc_hz() / 1000000000u);
@@ -58,7 +60,7 @@ enum park_policy park_policy(void)
 }
 const char *park_policy_name(void)
 {
-    return policy_names[park_policy()];
+    return policy_names[chosen];
 }
 
 /* From MWAIT to HLT while other CPUs may be waking this one: a waker stores the word, then reads

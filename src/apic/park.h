@@ -12,6 +12,8 @@ enum park_policy { PARK_HLT, PARK_MWAIT, PARK_SPIN };
 /* Chooses the policy (CPUID and tf.park, tf.spin_us); BSP, once, before other CPUs park. */
 void park_init(void);
 enum park_policy park_policy(void);
+/* The policy chosen at boot ("hlt", "mwait", "spin"); park_policy() may since have fallen back
+ * from MWAIT to HLT, which is reported on the console when it happens. */
 const char *park_policy_name(void);
 uint64_t park_spin_ns(void);
 
