@@ -171,17 +171,18 @@ static void *pool_worker(void *pin_to)
     return NULL;
 }
 
-/* Queues jobs[0..k) (k <= BENCH_BATCH) and waits until all of them have run. */
+/* Queues jobs[0..k) (k <= BENCH_BATCH) one at a time, as tf_submit does (a lock, a push and a
+ * signal each), then waits until all of them have run. */
 static void pool_run(struct pool_job *jobs, unsigned k)
 {
-    pthread_mutex_lock(&pool.mu);
-    for (unsigned i = 0; i < k; i++)
+    for (unsigned i = 0; i < k; i++) {
+        pthread_mutex_lock(&pool.mu);
         pool.queue[(pool.head + pool.count++) % BENCH_BATCH] = &jobs[i];
-    pool.outstanding += k;
-    if (k == 1)
+        pool.outstanding++;
         pthread_cond_signal(&pool.work);
-    else
-        pthread_cond_broadcast(&pool.work);
+        pthread_mutex_unlock(&pool.mu);
+    }
+    pthread_mutex_lock(&pool.mu);
     while (pool.outstanding)
         pthread_cond_wait(&pool.idle, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
