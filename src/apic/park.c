@@ -117,9 +117,11 @@ void park_wait(const uint32_t *word, uint32_t seen)
 
 void park_wake(unsigned cpu)
 {
+    if (__atomic_load_n(&policy, __ATOMIC_RELAXED) == PARK_SPIN)
+        return; /* spinning CPUs see the store; the policy never changes from spin */
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* orders the caller's word store before the reads */
     if (park_policy() != PARK_HLT)
-        return; /* MWAIT: the store to the watched line is the wake-up; spin: nothing to do */
+        return; /* MWAIT: the store to the watched line is the wake-up */
     if (__atomic_load_n(&park_cpus[cpu].sleeping, __ATOMIC_SEQ_CST)) {
         __atomic_fetch_add(&park_cpus[cpu].stats.wakeups, 1, __ATOMIC_RELAXED);
         usys_call(KABI_SYS_WAKE, (long)cpu, 0, 0, 0);
