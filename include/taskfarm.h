@@ -16,15 +16,15 @@ extern "C" {
 /* ---- Errors ------------------------------------------------------------------------------------
  * Every function that can fail returns 0 (or a non-negative value) on success and one of these
  * negative codes on failure. tf_strerror() names them. */
-#define TF_EINVAL     (-1) /* an argument is out of range (NULL function, bad CPU index, ...) */
-#define TF_EBADTASK   (-2) /* no such task: never submitted, or its result was already taken */
-#define TF_ENOSPC     (-3) /* too many tasks outstanding (see tf_submit) */
-#define TF_EPERM      (-4) /* called on a CPU that may not call it (see each function) */
-#define TF_ENODEV     (-5) /* no such device (no network card) */
-#define TF_ENOMEM     (-6) /* out of memory */
-#define TF_EAGAIN     (-7) /* nothing there yet (non-blocking calls) */
-#define TF_ETIMEDOUT  (-8) /* the wait ran out of time */
-#define TF_EADDRINUSE (-9) /* the UDP port is bound already */
+#define TF_EINVAL     (-1)  /* an argument is out of range (NULL function, bad CPU index, ...) */
+#define TF_EBADTASK   (-2)  /* no such task: never submitted, or its result was already taken */
+#define TF_ENOSPC     (-3)  /* too many tasks outstanding (see tf_submit) */
+#define TF_EPERM      (-4)  /* called on a CPU that may not call it (see each function) */
+#define TF_ENODEV     (-5)  /* no such device (no network card) */
+#define TF_ENOMEM     (-6)  /* out of memory */
+#define TF_EAGAIN     (-7)  /* nothing there yet (non-blocking calls) */
+#define TF_ETIMEDOUT  (-8)  /* the wait ran out of time */
+#define TF_EADDRINUSE (-9)  /* the UDP port is bound already */
 #define TF_EMSGSIZE   (-10) /* a datagram too large for one frame, or for the caller's buffer */
 #define TF_ENETDOWN   (-11) /* the network has no address yet (DHCP failed, none given) */
 /* A task that raised CPU exception `v` (divide error 0, invalid opcode 6, general protection 13,

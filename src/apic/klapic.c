@@ -12,7 +12,7 @@ uint32_t klapic_x2apic;          /* read by the interrupt stubs (isr.S) */
 uint64_t klapic_eoi_address;     /* xAPIC EOI register, for the interrupt stubs */
 
 static const uint32_t lvt_registers[] = {LAPIC_LVT_TIMER, LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
-                                         LAPIC_LVT_LINT0, LAPIC_LVT_LINT1, LAPIC_LVT_ERROR};
+                                         LAPIC_LVT_LINT0, LAPIC_LVT_LINT1,   LAPIC_LVT_ERROR};
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -69,7 +69,10 @@ uint32_t klapic_id(void)
     return x2apic_mode ? id : id >> LAPIC_XAPIC_ID_SHIFT;
 }
 
-void klapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+void klapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
 
 static int xapic_wait_idle(void)
 {

@@ -12,8 +12,8 @@ extern uint64_t kpt_low[];
 _Noreturn void kenter_user(uint64_t rip, uint64_t rsp, uint64_t arg0);
 void tf_ap_entry(unsigned index);
 
-uint32_t ksmp_count = 1;                 /* read by kap_entry64 */
-uint32_t ksmp_apic_ids[TF_MAX_CPUS];     /* read by kap_entry64 */
+uint32_t ksmp_count = 1;                       /* read by kap_entry64 */
+uint32_t ksmp_apic_ids[TF_MAX_CPUS];           /* read by kap_entry64 */
 static const struct kabi_smp_setup *ksmp_user; /* the runtime's copy, for the user stacks */
 
 _Static_assert(KABI_TRAMPOLINE_ADDR % X86_PAGE_SIZE == 0 &&

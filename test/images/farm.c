@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 1024
+#define BATCH            1024
 #define UNMAPPED_ADDRESS 0x100000000000ull /* far above the identity-mapped 4 GiB */
 
 static int failures;
