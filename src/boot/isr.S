@@ -13,9 +13,9 @@
 #include "kabi.h"
 #include "kcore.h"
 #include "lapic_regs.h"
+#include "platform.h"
 
 #define ISR_STUB_SIZE 16
-#define FAST_PARK_WORD_MAX 0xFFFFFFFC /* PLAT_MAPPED_LIMIT - 4: the last word of the identity map */
 
         .section .ktext, "ax"
         .code64
@@ -140,7 +140,7 @@ kfast_park:
         jne     kpf_syscall
         cmpq    $X86_PAGE_SIZE, %rdi
         jb      kpf_syscall
-        movl    $FAST_PARK_WORD_MAX, %ecx
+        movl    $(PLAT_MAPPED_LIMIT - 4), %ecx /* the last word of the identity map */
         cmpq    %rcx, %rdi
         ja      kpf_syscall
         leaq    4(%rdi), %rcx           /* the end of the word */
