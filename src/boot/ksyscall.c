@@ -19,7 +19,7 @@ static int overlaps(uint64_t a, uint64_t len, const char *lo, const char *hi)
 /* A buffer CPL3 may hand us: inside the identity map, not in page 0, not in the core. */
 int kcore_user_buffer_ok(uint64_t a, uint64_t len)
 {
-    return a >= X86_PAGE_SIZE && len <= PLAT_MAPPED_LIMIT - a &&
+    return a >= X86_PAGE_SIZE && a <= PLAT_MAPPED_LIMIT && len <= PLAT_MAPPED_LIMIT - a &&
            !overlaps(a, len, __image_start, __kernel_end) &&
            !overlaps(a, len, __kbss_start, __kbss_end);
 }
