@@ -109,6 +109,16 @@ kpage_fault_entry:
         jz      1f
         cmpq    $ksyscall_entry, 8(%rsp) /* ... at the SYSCALL entry point */
         jne     1f
+        /* RCX and R11 are the caller's word here, not the CPU's: any CPL3 code can jump to the
+         * entry point with values of its own. IRETQ at CPL0 would load every flag (IOPL
+         * included) and fault on a return address outside the identity map, so only the
+         * flags CPL3 may set pass, and a return address above 4 GiB is a fault, not a call. */
+        pushq   %rcx
+        shrq    $32, %rcx               /* sets ZF when RCX < 4 GiB (PLAT_MAPPED_LIMIT) */
+        popq    %rcx
+        jnz     1f
+        andl    $X86_RFLAGS_USER, %r11d
+        orl     $(X86_RFLAGS_IF | X86_RFLAGS_RESERVED), %r11d
         movq    %rcx, 8(%rsp)           /* resume after SYSCALL, with the caller's RFLAGS */
         movq    %r11, 24(%rsp)
         cmpq    $KABI_SYS_PARK, %rax
@@ -117,6 +127,7 @@ kpage_fault_entry:
         je      kfast_wake
 kpf_syscall:
         swapgs
+        cld                             /* the C code's string instructions count upwards */
         movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
         movq    %rax, %r8
         call    ksys_dispatch
@@ -131,27 +142,24 @@ kpf_syscall:
  * These do the common cases in a few instructions and leave everything else (errors included)
  * to ksys_dispatch: the result is the same. Neither touches per-CPU data, so no SWAPGS.
  *
- * KABI_SYS_PARK with KABI_PARK_HLT (word in RDI, seen in ESI): the word must lie wholly inside
- * the user part of the identity map (the rule of kcore_user_buffer_ok: not page 0, below 4 GiB,
- * outside the core's code and data). Interrupts are off since the fault; STI's one-instruction
- * shadow covers HLT, so a wake-up IPI sent after the check ends the HLT. Returns 0. */
+ * KABI_SYS_PARK with KABI_PARK_HLT (word in RDI, seen in ESI): an aligned word in a 2 MiB page
+ * that is present and user-accessible, so that CPL3 could read it itself (other words, in pages
+ * split into 4 KiB ones among them, take the long way through kcore_user_buffer_ok). Interrupts
+ * are off since the fault; STI's one-instruction shadow covers HLT, so a wake-up IPI sent after
+ * the check ends the HLT. Returns 0. */
 kfast_park:
         cmpq    $KABI_PARK_HLT, %rdx
         jne     kpf_syscall
-        cmpq    $X86_PAGE_SIZE, %rdi
-        jb      kpf_syscall
-        movl    $(PLAT_MAPPED_LIMIT - 4), %ecx /* the last word of the identity map */
-        cmpq    %rcx, %rdi
-        ja      kpf_syscall
-        leaq    4(%rdi), %rcx           /* the end of the word */
-        cmpq    $__image_start, %rcx
-        jbe     2f                      /* below the image */
-        cmpq    $__kernel_end, %rdi
-        jb      kpf_syscall             /* the core's code */
-        cmpq    $__kbss_start, %rcx
-        jbe     2f
-        cmpq    $__kbss_end, %rdi
-        jb      kpf_syscall             /* the core's data */
+        testq   $3, %rdi                /* an aligned word lies within one page */
+        jnz     kpf_syscall
+        movq    %rdi, %rcx
+        shrq    $X86_LARGE_PAGE_SHIFT, %rcx
+        cmpq    $(PLAT_MAPPED_LIMIT >> X86_LARGE_PAGE_SHIFT), %rcx
+        jae     kpf_syscall
+        movq    kpd(, %rcx, 8), %rcx    /* its 2 MiB page must be present and the user's */
+        andl    $(X86_PTE_P | X86_PTE_U | X86_PTE_PS), %ecx
+        cmpl    $(X86_PTE_P | X86_PTE_U | X86_PTE_PS), %ecx
+        jne     kpf_syscall             /* split into 4 KiB pages, or not the user's: the long way */
 2:      xorl    %eax, %eax
         cmpl    %esi, (%rdi)
         jne     3f
@@ -230,9 +238,11 @@ ksyscall_entry:
         pushq   %r11
         pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
         pushq   %rcx
+        subq    $8, %rsp                /* RSP 16-byte aligned at the call (SysV ABI) */
         movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
         movq    %rax, %r8
         call    ksys_dispatch
+        addq    $8, %rsp
         swapgs
         iretq
 

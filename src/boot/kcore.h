@@ -56,6 +56,8 @@ long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
 int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);
+/* 1 when every page of [addr, addr + len) is present and user-accessible (below 4 GiB) */
+int kpaging_user_range(uint64_t addr, uint64_t len);
 /* kdev.c (src/udp): device calls */
 long kdev_pci_read(uint64_t address, uint64_t width);
 long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);

@@ -29,6 +29,31 @@ static uint64_t *split_large_page(uint64_t *pde)
     return pt;
 }
 
+/* 1 when the page holding `addr` (below 4 GiB) is present and user-accessible in the identity
+ * map: not the core's, not a guard page, not the device window before it is mapped. */
+static int user_page(uint64_t addr)
+{
+    uint64_t pde = kpd[addr >> X86_LARGE_PAGE_SHIFT];
+    if ((pde & (X86_PTE_P | X86_PTE_U)) != (X86_PTE_P | X86_PTE_U))
+        return 0;
+    if (pde & X86_PTE_PS)
+        return 1;
+    const uint64_t *pt = (const uint64_t *)(uintptr_t)(pde & PTE_ADDRESS_MASK);
+    uint64_t pte = pt[(addr >> X86_PAGE_SHIFT) % X86_PT_ENTRIES];
+    return (pte & (X86_PTE_P | X86_PTE_U)) == (X86_PTE_P | X86_PTE_U);
+}
+
+int kpaging_user_range(uint64_t addr, uint64_t len)
+{
+    if (addr >= PLAT_MAPPED_LIMIT || len > PLAT_MAPPED_LIMIT - addr)
+        return 0;
+    uint64_t last = addr + (len ? len - 1 : 0);
+    for (uint64_t page = addr & ~(uint64_t)(X86_PAGE_SIZE - 1); page <= last; page += X86_PAGE_SIZE)
+        if (!user_page(page))
+            return 0;
+    return 1;
+}
+
 /* Unmaps the user page at `addr` (4 KiB aligned, below 4 GiB, and above the image or the lowest
  * page of the bootstrap CPU's stack). */
 long kpaging_guard_page(uint64_t addr)

@@ -11,17 +11,12 @@ extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[];
 static uint16_t poweroff_port;  /* ACPI PM1a control block, set once by the runtime */
 static uint16_t poweroff_value; /* SLP_TYP for S5 with SLP_EN */
 
-static int overlaps(uint64_t a, uint64_t len, const char *lo, const char *hi)
-{
-    return a < (uint64_t)(uintptr_t)hi && a + len > (uint64_t)(uintptr_t)lo;
-}
-
-/* A buffer CPL3 may hand us: inside the identity map, not in page 0, not in the core. */
+/* A buffer CPL3 may hand us: every page of it present and user-accessible in the page tables
+ * (so not page 0, the core's code and data, the AP start-up page, the LAPIC and IOAPIC, a guard
+ * page or an unmapped device page), which is what CPL3 could touch itself. */
 int kcore_user_buffer_ok(uint64_t a, uint64_t len)
 {
-    return a >= X86_PAGE_SIZE && a <= PLAT_MAPPED_LIMIT && len <= PLAT_MAPPED_LIMIT - a &&
-           !overlaps(a, len, __image_start, __kernel_end) &&
-           !overlaps(a, len, __kbss_start, __kbss_end);
+    return kpaging_user_range(a, len);
 }
 
 _Noreturn void kcore_halt_forever(void)

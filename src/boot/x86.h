@@ -58,6 +58,9 @@
 #define X86_RFLAGS_IOPL     (3 << 12)
 #define X86_RFLAGS_NT       X86_BIT(14)
 #define X86_RFLAGS_AC       X86_BIT(18)
+/* The arithmetic flags, TF, DF and AC: what CPL3 may set in its own RFLAGS (POPF at CPL3 leaves
+ * IOPL and IF alone; IRETQ at CPL0 would not) */
+#define X86_RFLAGS_USER 0x40DD5 /* CF PF AF ZF SF TF DF OF AC */
 
 /* CPUID leaves and the bits we test */
 #define X86_CPUID_VENDOR       0x0        /* EAX max basic leaf; EBX/EDX/ECX vendor string */

@@ -3,6 +3,10 @@
  *   faults de|pf|ud|gp            at CPL3 (divide error, page fault, invalid opcode, protection)
  *   faults kde|kpf|kud            at CPL0, through the core's self-test system call
  *   faults supervisor-write       a CPL3 store into the core's supervisor-only pages
+ *   faults boundary               system calls with buffers CPL3 may not touch itself (page 0,
+ *                                 the AP start-up page, the LAPIC, the core's data) must fail, and
+ *                                 a jump to the SYSCALL entry with forged flags in R11 must not
+ *                                 return with IOPL raised; prints "boundary: ok" and exits 0
  *   faults exit N                 exit(N) without a fault
  *   faults contained              each CPL3 fault above inside fault_call, plus a stack overflow
  *                                 into the guard page: prints one line per call and exits 0 */
@@ -97,6 +101,59 @@ static long kernel_fault(long vector)
     return usys_call(KABI_SYS_SELFTEST_FAULT, vector, 0, 0, 0);
 }
 
+extern char ksyscall_entry[], __kbss_start[];
+
+/* The core's entry point reached by a jump rather than SYSCALL: RCX and R11 are whatever the
+ * caller chose. Asks for an unknown call (-ENOSYS) and returns RFLAGS as found afterwards. */
+static uint64_t forged_entry(uint64_t forged_rflags)
+{
+    uint64_t flags;
+    __asm__ volatile(
+        "lea 1f(%%rip), %%rcx\n\t"
+        "mov %[f], %%r11\n\t"
+        "mov %[nr], %%eax\n\t"
+        "jmp *%[entry]\n"
+        "1:\n\t"
+        "pushfq\n\t"
+        "pop %[out]"
+        : [out] "=r"(flags)
+        : [f] "r"(forged_rflags), [nr] "i"(KABI_SYS_COUNT + 1), [entry] "r"(ksyscall_entry)
+        : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+    return flags;
+}
+
+static int boundary(void)
+{
+    static const struct {
+        const char *what;
+        uint64_t addr;
+    } refused[] = {{"page 0", 0x100},
+                   {"the AP start-up page", KABI_TRAMPOLINE_ADDR},
+                   {"the LAPIC", 0xFEE000F0},
+                   {"above 4 GiB", UNMAPPED_ADDRESS}};
+    int bad = 0;
+    for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        long rc = usys_call(KABI_SYS_CPUID, 0, 0, (long)refused[i].addr, 0);
+        if (rc != -KABI_EFAULT) {
+            printf("boundary: CPUID into %s returned %ld\n", refused[i].what, rc);
+            bad = 1;
+        }
+    }
+    long rc = usys_call(KABI_SYS_CPUID, 0, 0, (long)(uintptr_t)__kbss_start, 0);
+    if (rc != -KABI_EFAULT) {
+        printf("boundary: CPUID into the core's data returned %ld\n", rc);
+        bad = 1;
+    }
+    uint64_t flags = forged_entry(X86_RFLAGS_IOPL | X86_RFLAGS_IF | X86_RFLAGS_RESERVED);
+    if (flags & X86_RFLAGS_IOPL) {
+        printf("boundary: a forged entry returned with IOPL %llu\n",
+               (unsigned long long)((flags & X86_RFLAGS_IOPL) >> 12));
+        bad = 1;
+    }
+    printf("boundary: %s\n", bad ? "FAILED" : "ok");
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -126,6 +183,8 @@ int main(int argc, char **argv)
         kernel_fault(X86_VEC_UD);
     else if (!strcmp(what, "contained"))
         return contained();
+    else if (!strcmp(what, "boundary"))
+        return boundary();
     else if (!strcmp(what, "exit") && argc > 2)
         return atoi(argv[2]);
     printf("faults: %s did not fault\n", what);

@@ -89,6 +89,13 @@ class ExceptionReportTest(unittest.TestCase):
         self.assertIn("cr2 0000100000000000", b.output)
         self.assertIn("write access at CPL3 (page not present)", b.output)
 
+    def test_system_call_boundary(self):
+        """The core refuses buffers CPL3 could not touch itself, and a jump to the SYSCALL entry
+        with forged flags (the page-fault path PVM takes) cannot raise IOPL."""
+        b = boot(image("test", "images", "faults"), "boundary", tf_run_args=["--smp", "2"])
+        self.assertEqual(b.code, 0, b)
+        self.assertIn("boundary: ok", b.output)
+
     def test_cpl3_write_to_supervisor_page(self):
         b = self.check_report("supervisor-write", 14, "#PF page fault", 3, "supervisor_write")
         self.assertIn("write access at CPL3 (protection violation)", b.output)
