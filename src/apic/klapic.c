@@ -29,8 +29,11 @@ static void lapic_write(uint32_t reg, uint32_t value)
         xapic[reg / 4] = value;
 }
 
-int klapic_configure(int x2apic, uint64_t xapic_base)
+int klapic_configure(int x2apic)
 {
+    /* The xAPIC registers' address from the CPU itself, never from CPL3: the core writes there
+     * on every interrupt. */
+    uint64_t xapic_base = x86_rdmsr(IA32_APIC_BASE_MSR) & IA32_APIC_BASE_ADDR_MASK;
     /* A LAPIC already in x2APIC mode cannot go back to xAPIC without being disabled first
      * (SDM vol. 3A 11.12.5), and some hypervisors (PVM) offer no xAPIC at all: keep x2APIC. */
     if (x86_rdmsr(IA32_APIC_BASE_MSR) & IA32_APIC_BASE_EXTD)

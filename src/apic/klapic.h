@@ -5,9 +5,9 @@
 #include <stdint.h>
 
 /* Chooses the mode for every CPU (x2APIC when `x2apic` is nonzero, or when the BSP's LAPIC is
- * in x2APIC mode already) and the xAPIC base; BSP only, before any other call. Returns the mode
- * chosen (1: x2APIC). */
-int klapic_configure(int x2apic, uint64_t xapic_base);
+ * in x2APIC mode already) and the xAPIC base (IA32_APIC_BASE's); BSP only, before any other call.
+ * Returns the mode chosen (1: x2APIC). */
+int klapic_configure(int x2apic);
 /* Enables this CPU's LAPIC in the configured mode: software enable, spurious vector, TPR 0,
  * LINT0/LINT1/error LVTs masked. */
 void klapic_enable(void);

@@ -38,7 +38,7 @@ long ksmp_setup(const struct kabi_smp_setup *s)
     if (s->count > 1)
         protect_trampoline();
     __atomic_store_n(&ksmp_count, s->count, __ATOMIC_RELEASE);
-    int x2apic = klapic_configure(s->x2apic != 0, s->xapic_base);
+    int x2apic = klapic_configure(s->x2apic != 0);
     klapic_enable();
     return x2apic;
 }

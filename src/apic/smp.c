@@ -242,7 +242,6 @@ unsigned smp_start(void)
     unsigned count = number_cpus(ids, found > 0 ? (unsigned)found : 0, bsp);
     setup.count = count;
     setup.x2apic = (uint32_t)x2apic;
-    setup.xapic_base = lapic_base;
     tf_percpus[0].state = PERCPU_ONLINE;
     for (unsigned i = 0; i < count; i++)
         tf_percpus[i].apic_id = setup.apic_ids[i];

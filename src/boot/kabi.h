@@ -92,7 +92,6 @@
 struct kabi_smp_setup {
     uint32_t count;                        /* CPUs including the BSP, at most TF_MAX_CPUS */
     uint32_t x2apic;                       /* nonzero: x2APIC mode on every CPU */
-    uint64_t xapic_base;                   /* LAPIC MMIO base (xAPIC mode) */
     uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
     uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters tf_ap_entry(index) on this stack */
 };
