@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "host.h"
 #include "cpu.h"
+#include "scheduler.h"
 
 #include <stdio.h>
 #include <sched.h>
@@ -179,7 +180,8 @@ int tf_host_stop(void)
 {
     pthread_mutex_lock(&host_lock);
     int rc = TF_EPERM;
-    if (__atomic_load_n(&host.running, __ATOMIC_ACQUIRE) && host_self() == 0) {
+    /* CPU 0, and not from inside a task it runs in tf_wait (sched_on_bsp) */
+    if (__atomic_load_n(&host.running, __ATOMIC_ACQUIRE) && host_self() == 0 && sched_on_bsp()) {
         stop_workers(host.ncpus);
         host_fault_stop();
         __atomic_store_n(&host.running, 0, __ATOMIC_RELEASE);

@@ -34,10 +34,14 @@ uint64_t cpu_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A worker leaves sched_worker_main here when tf_host_stop asks (it parks only between tasks). */
-static void leave_if_stopping(unsigned self)
+/* A worker leaves sched_worker_main here when tf_host_stop asks (it parks only between tasks),
+ * but only when nothing was handed to it: CPU 0 makes every hand-off before it sets `stopping`,
+ * so a worker that reads `stopping` set (seq_cst) and then its word unchanged has nothing left;
+ * one whose word changed returns, runs the task, drains the queue and leaves at its next park. */
+static void leave_if_stopping(unsigned self, const uint32_t *word, uint32_t seen)
 {
-    if (self != 0 && __atomic_load_n(&host.stopping, __ATOMIC_SEQ_CST))
+    if (self != 0 && __atomic_load_n(&host.stopping, __ATOMIC_SEQ_CST) &&
+        __atomic_load_n(word, __ATOMIC_SEQ_CST) == seen)
         longjmp(host.cpus[self].leave, 1);
 }
 
@@ -56,7 +60,7 @@ void cpu_park(const uint32_t *word, uint32_t seen)
 {
     unsigned self = host_self();
     struct host_cpu *me = &host.cpus[self];
-    leave_if_stopping(self);
+    leave_if_stopping(self, word, seen);
     /* Release: the worker parks only once it is idle (its slot says so); tf_host_start waits
      * for this to happen on every worker. */
     if (!__atomic_load_n(&me->parked_once, __ATOMIC_RELAXED))
@@ -73,7 +77,7 @@ void cpu_park(const uint32_t *word, uint32_t seen)
         __atomic_store_n(&me->parked_ns, parked + cpu_now_ns() - start, __ATOMIC_RELAXED);
     }
     __atomic_store_n(&me->sleeping, 0, __ATOMIC_RELAXED);
-    leave_if_stopping(self);
+    leave_if_stopping(self, word, seen);
 }
 
 void cpu_wake(unsigned cpu)

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint64_t twice(void *arg)
 {
@@ -94,6 +95,43 @@ START_TEST(not_from_inside_a_task)
         ck_assert_uint_eq(r, 8);
         ck_assert_int_eq(tf_host_stop(), 0);
     }
+}
+END_TEST
+
+static int stop_ran;
+
+static uint64_t count_run(void *arg)
+{
+    (void)arg;
+    __atomic_fetch_add(&stop_ran, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static uint64_t stop_inside(void *arg)
+{
+    (void)arg;
+    return (uint64_t)(int64_t)tf_host_stop();
+}
+
+/* tf_host_stop runs what was submitted: a task handed to a worker that was asleep is not
+ * dropped; and a task may not stop the farm. */
+START_TEST(stop_runs_submitted_tasks)
+{
+    struct timespec nap = {0, 2000000}; /* longer than the spin budget: the worker sleeps */
+    stop_ran = 0;
+    for (int i = 0; i < 50; i++) {
+        ck_assert_int_eq(tf_host_start(1, 2, 1), 0);
+        nanosleep(&nap, NULL);
+        ck_assert_int_ge(tf_submit(count_run, NULL), 0);
+        ck_assert_int_ge(tf_submit(count_run, NULL), 0);
+        ck_assert_int_eq(tf_host_stop(), 0);
+    }
+    ck_assert_int_eq(__atomic_load_n(&stop_ran, __ATOMIC_RELAXED), 100);
+    ck_assert_int_eq(tf_host_start(1, 1, 1), 0); /* CPU 0 runs the task itself in tf_wait */
+    uint64_t r;
+    ck_assert_int_eq(tf_wait(tf_submit(stop_inside, NULL), &r), 0);
+    ck_assert_int_eq((int64_t)r, TF_EPERM);
+    ck_assert_int_eq(tf_host_stop(), 0);
 }
 END_TEST
 
@@ -223,6 +261,7 @@ int main(void)
     tcase_add_test(tc, wait_all_cases);
     tcase_add_test(tc, strerror_and_options);
     tcase_add_test(tc, bad_topologies);
+    tcase_add_test(tc, stop_runs_submitted_tasks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
