@@ -4,6 +4,7 @@
  * info, one pad word (RSP 16-aligned at the call of fn). The context's rsp points at the pad. */
 #include "fault.h"
 #include "percpu.h"
+#include "x86.h"
 
         .text
         .globl  fault_call, fault_recover_entry
@@ -45,6 +46,13 @@ fault_recover_entry:
         movq    %rdx, FAULT_INFO_RIP(%rax)
         movq    %rcx, FAULT_INFO_CR2(%rax)
         cld
+        /* The task's floating-point state may hold what raised the fault (an unmasked x87 or
+         * SSE exception, a pending x87 error that the next x87 instruction would raise again):
+         * the next task starts from the defaults. */
+        fninit
+        pushq   $X86_MXCSR_DEFAULT
+        ldmxcsr (%rsp)
+        addq    $8, %rsp
         movl    $-1, %eax
 1:      addq    $24, %rsp               /* pad, info, ret */
         popq    %r15
