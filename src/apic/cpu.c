@@ -8,6 +8,8 @@
 #include "smp.h"
 #include "x86_ops.h"
 
+#include <stdio.h>
+
 unsigned cpu_count(void)
 {
     return smp_cpu_count();
@@ -48,6 +50,11 @@ int cpu_call_contained(tf_task_fn fn, void *arg, uint64_t *ret)
     if (fault_call(fn, arg, ret, &info) == 0)
         return 0;
     *ret = 0;
+    int in_malloc;
+    if (locks_release_held(&in_malloc) && in_malloc)
+        fprintf(stderr,
+                "taskfarm: a task faulted inside malloc on CPU %u; the heap may be damaged\n",
+                percpu_index());
     return (int)info.vector + 1;
 }
 

@@ -34,6 +34,10 @@ uint64_t runtime_tsc_to_ns(uint64_t ticks);
  * the parsers of the loader's information and of the ACPI tables; ctx is unused. */
 const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
 
+/* locks.c: releases the newlib locks the calling CPU holds (after a task faulted inside newlib);
+ * returns how many, and sets *malloc_lock when malloc's was among them. */
+int locks_release_held(int *malloc_lock);
+
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
 

@@ -188,6 +188,16 @@ static uint64_t invalid_opcode_task(void *arg)
     return 0;
 }
 
+/* Faults inside newlib's free while it holds the (global) malloc lock: the lock must not stay
+ * held, or the next malloc on another CPU waits for ever */
+static uint64_t free_bad_pointer_task(void *arg)
+{
+    (void)arg;
+    void *volatile bad = (void *)(uintptr_t)(UNMAPPED_ADDRESS + 64);
+    free(bad);
+    return 0;
+}
+
 __attribute__((noinline)) static uint64_t recurse(volatile char *prev)
 {
     volatile char frame[512];
@@ -222,14 +232,16 @@ static int run_faults(void)
     expect_fault(unmapped_task, 14, "unmapped");
     expect_fault(invalid_opcode_task, 6, "invalid-opcode");
     expect_fault(overflow_task, 14, "overflow");
+    expect_fault(free_bad_pointer_task, 14, "free-bad-pointer");
     uint64_t faults = 0;
     for (unsigned c = 0; c < tf_cpu_count(); c++) {
         struct tf_cpu_stats s;
         if (tf_cpu_stats(c, &s) == 0)
             faults += s.faults;
     }
-    if (faults != 4ull * 2 * tf_cpu_count())
-        fail("fault count", (long long)faults, 8ll * tf_cpu_count());
+    if (faults != 5ull * 2 * tf_cpu_count())
+        fail("fault count", (long long)faults, 10ll * tf_cpu_count());
+    run_malloc(4 * tf_cpu_count()); /* malloc on every CPU works after the faults in free */
     return run_results(4 * tf_cpu_count());
 }
 

@@ -82,6 +82,9 @@ class FarmTest(unittest.TestCase):
                 self.assertIn("farm: unmapped: task faulted: #PF", b.output)
                 self.assertIn("farm: invalid-opcode: task faulted: #UD", b.output)
                 self.assertIn("farm: overflow: task faulted: #PF", b.output)
+                # inside free, holding the malloc lock: malloc still works afterwards
+                self.assertIn("farm: free-bad-pointer: task faulted: #PF", b.output)
+                self.assertIn("malloc tasks checked", b.output)
                 self.assertNotIn("*** CPU exception", b.output)
 
 
