@@ -144,6 +144,12 @@ static int parse_args(int argc, char **argv)
         opt.s[opt.n++].spec = "127.0.0.1:7070";
     if (opt.timeout_ms == 0)
         opt.timeout_ms = 1;
+    /* the server must be able to read the id back, and fan-out appends "-N" to it */
+    if (opt.id && !proto_id_ok(opt.id, PROTO_ID_MAX - 4)) {
+        fprintf(stderr, "tf-client: --id takes 1 to %d letters, digits and -_.:\n",
+                PROTO_ID_MAX - 4);
+        return -1;
+    }
     if (opt.raw)
         return opt.n == 1 && positional == 0 ? 0 : -1;
     return positional == 2 && opt.tasks >= (uint32_t)opt.n ? 0 : -1;
@@ -152,7 +158,7 @@ static int parse_args(int argc, char **argv)
 /* Splits the N tasks among the servers and writes each one's request. */
 static void make_requests(void)
 {
-    char base[PROTO_ID_MAX - 4];
+    char base[PROTO_ID_MAX - 3]; /* up to 28 characters, then "-N" for fan-out */
     if (opt.id)
         snprintf(base, sizeof(base), "%s", opt.id);
     else
@@ -261,6 +267,15 @@ static int report(uint64_t wall_us)
         }
         if (proto_parse_ok(s->reply, NULL, &req, &r)) {
             fprintf(stderr, "tf-client: %s: %s", s->spec, s->reply);
+            return EXIT_ERR_REPLY;
+        }
+        enum primes_kernel k;
+        primes_kernel_parse(opt.kernel, &k);
+        if (req.tasks != s->tasks || req.limit != opt.limit || req.kernel != k) {
+            fprintf(stderr,
+                    "tf-client: %s answered id %s for another request (an id used "
+                    "twice?): %s",
+                    s->spec, s->id, s->reply);
             return EXIT_ERR_REPLY;
         }
         total.sum += r.sum;

@@ -81,8 +81,13 @@ static int run_procs(struct task *t, uint32_t n)
     pid_t *pids = calloc(n, sizeof(*pids));
     uint32_t started = 0;
     for (; fds && pids && started < n; started++) {
-        if (pipe(fds[started]) < 0 || (pids[started] = fork()) < 0)
+        if (pipe(fds[started]) < 0)
             break;
+        if ((pids[started] = fork()) < 0) {
+            close(fds[started][0]);
+            close(fds[started][1]);
+            break;
+        }
         if (pids[started] == 0) {
             thread_main(&t[started]);
             ssize_t w = write(fds[started][1], &t[started], sizeof(t[started]));

@@ -14,6 +14,17 @@ static int id_char_ok(char c)
            c == '_' || c == '.' || c == ':';
 }
 
+int proto_id_ok(const char *id, size_t max_len)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > max_len || len > PROTO_ID_MAX)
+        return 0;
+    for (size_t k = 0; k < len; k++)
+        if (!id_char_ok(id[k]))
+            return 0;
+    return 1;
+}
+
 /* A decimal number with no sign, no blanks and no overflow. */
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -80,9 +91,8 @@ static int parse_id(char **w, int n, struct proto_request *req, char *why, size_
         size_t len = strlen(id);
         if (len == 0 || len > PROTO_ID_MAX)
             return fail(why, why_len, "id must be 1 to 32 characters");
-        for (size_t k = 0; k < len; k++)
-            if (!id_char_ok(id[k]))
-                return fail(why, why_len, "id may hold only letters, digits and -_.:");
+        if (!proto_id_ok(id, PROTO_ID_MAX))
+            return fail(why, why_len, "id may hold only letters, digits and -_.:");
         memcpy(req->id, id, len + 1);
     }
     return 0;

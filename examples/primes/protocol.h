@@ -30,6 +30,10 @@ struct proto_request {
  * error reply can carry it). */
 int proto_parse(const char *msg, size_t len, struct proto_request *req, char *why, size_t why_len);
 
+/* 1 when `id` is a valid request id of at most max_len characters (1 to PROTO_ID_MAX, letters,
+ * digits and -_.:). */
+int proto_id_ok(const char *id, size_t max_len);
+
 /* What a prime-count computation produced. */
 struct proto_result {
     uint64_t sum;        /* the sum of the N counts */

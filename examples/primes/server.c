@@ -58,8 +58,10 @@ static uint32_t distinct_cpus(uint32_t n)
     uint32_t count = 0;
     memset(seen, 0, sizeof(seen));
     for (uint32_t i = 0; i < n; i++)
-        if (jobs[i].cpu < CPUS_SEEN_MAX && !seen[jobs[i].cpu]++)
+        if (jobs[i].cpu < CPUS_SEEN_MAX && !seen[jobs[i].cpu]) {
+            seen[jobs[i].cpu] = 1;
             count++;
+        }
     return count;
 }
 
@@ -121,7 +123,7 @@ static size_t format_stats(char *out, const struct proto_request *req)
     tf_net_stats(&ns);
     uint64_t drops = ns.drop_bad_length + ns.drop_bad_checksum + ns.drop_not_for_us +
                      ns.drop_fragment + ns.drop_ip_options + ns.drop_no_listener +
-                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize;
+                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full;
     int n = snprintf(out, PROTO_REPLY_MAX,
                      "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64
                      " busy=%" PRIu64 " cache_hits=%" PRIu64 " task_faults=%" PRIu64
@@ -217,7 +219,12 @@ static int is_quit(const struct pending *p)
 int main(void)
 {
     const char *o = tf_option("port");
-    unsigned port = o ? (unsigned)strtoul(o, NULL, 10) : PROTO_DEFAULT_PORT;
+    char *end = NULL;
+    unsigned long port = o ? strtoul(o, &end, 10) : PROTO_DEFAULT_PORT;
+    if (o && (*end || port < 1 || port > 65535)) {
+        fprintf(stderr, "primes: tf.port=%s is no UDP port (1-65535)\n", o);
+        return 1;
+    }
     o = tf_option("queue");
     if (o)
         queue_max =
@@ -231,12 +238,13 @@ int main(void)
     }
     sock = tf_udp_bind((uint16_t)port);
     if (sock < 0) {
-        fprintf(stderr, "primes: cannot bind UDP port %u: %s\n", port, tf_strerror(sock));
+        fprintf(stderr, "primes: cannot bind UDP port %lu: %s\n", port, tf_strerror(sock));
         return 1;
     }
     struct tf_net_config cfg;
     tf_net_config(&cfg);
-    printf("primes: listening on %" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32 ":%u with %u CPUs\n",
+    printf("primes: listening on %" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32
+           ":%lu with %u CPUs\n",
            cfg.ip >> 24, (cfg.ip >> 16) & 255, (cfg.ip >> 8) & 255, cfg.ip & 255, port,
            tf_cpu_count());
     fflush(stdout);

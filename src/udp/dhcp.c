@@ -176,7 +176,8 @@ static void dhcp_take_address(void)
 
 int dhcp_configure(uint64_t timeout_ns)
 {
-    uint64_t deadline = tf_now_ns() + (timeout_ns ? timeout_ns : DHCP_TIMEOUT_NS);
+    uint64_t now = tf_now_ns(), wait = timeout_ns ? timeout_ns : DHCP_TIMEOUT_NS;
+    uint64_t deadline = wait > UINT64_MAX - now ? UINT64_MAX : now + wait; /* no wrap-around */
     uint64_t backoff = DHCP_RETRY_FIRST_NS;
     int requests = 0;
     memset(&dhcp, 0, sizeof dhcp);
