@@ -27,7 +27,9 @@ static int busy_known;
 
 static struct pci_platform platform;
 static int platform_known;
-static uint8_t ecam_mapped[ECAM_PAGES / 8]; /* 2 MiB pages of the ECAM range mapped at CPL3 */
+/* 2 MiB pages of the ECAM range mapped at CPL3, counted from the one holding its base (which
+ * need only be 1 MiB aligned: one page more) */
+static uint8_t ecam_mapped[ECAM_PAGES / 8 + 1];
 
 static const struct pci_platform *plat(void)
 {
@@ -47,7 +49,8 @@ static volatile void *ecam_register(const struct pci_platform *p, const struct p
         return NULL;
     uint64_t offset = (uint64_t)d->bus << MCFG_BUS_SHIFT | (uint64_t)d->dev << MCFG_DEV_SHIFT |
                       (uint64_t)d->fn << MCFG_FN_SHIFT;
-    unsigned page = (unsigned)(offset >> X86_LARGE_PAGE_SHIFT);
+    unsigned page =
+        (unsigned)(((p->ecam_base & (X86_LARGE_PAGE_SIZE - 1)) + offset) >> X86_LARGE_PAGE_SHIFT);
     if (!(ecam_mapped[page / 8] & 1u << page % 8)) {
         uint64_t at = (p->ecam_base + offset) & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
         if (devcall_mmio_map(at) < 0)
