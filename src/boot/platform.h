@@ -7,8 +7,8 @@
  * ends QEMU with exit status (v << 1) | 1. tools/tf-run undoes the shift. */
 #define PLAT_DEBUG_EXIT_PORT 0xF4
 
-#define PLAT_LOW_MEMORY_END 0x100000       /* end of the real-mode megabyte */
-#define PLAT_IMAGE_BASE     0x100000       /* where the image is loaded (linker.ld) */
+#define PLAT_LOW_MEMORY_END 0x100000    /* end of the real-mode megabyte */
+#define PLAT_IMAGE_BASE     0x100000    /* where the image is loaded (linker.ld) */
 #define PLAT_MAPPED_LIMIT   0x100000000 /* identity map covers the low 4 GiB (no suffix: isr.S) */
 
 /* ACPI PM1 control register: SLP_EN starts the sleep state in SLP_TYP (ACPI 6.5, 4.8.3.2.1) */

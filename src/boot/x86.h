@@ -60,8 +60,8 @@
 #define X86_RFLAGS_AC       X86_BIT(18)
 /* The arithmetic flags, TF, DF and AC: what CPL3 may set in its own RFLAGS (POPF at CPL3 leaves
  * IOPL and IF alone; IRETQ at CPL0 would not) */
-#define X86_RFLAGS_USER 0x40DD5 /* CF PF AF ZF SF TF DF OF AC */
-#define X86_MXCSR_DEFAULT   0x1F80 /* all SSE exceptions masked, round to nearest */
+#define X86_RFLAGS_USER   0x40DD5 /* CF PF AF ZF SF TF DF OF AC */
+#define X86_MXCSR_DEFAULT 0x1F80  /* all SSE exceptions masked, round to nearest */
 
 /* CPUID leaves and the bits we test */
 #define X86_CPUID_VENDOR       0x0        /* EAX max basic leaf; EBX/EDX/ECX vendor string */
