@@ -33,7 +33,7 @@ static void report(const struct acpi_root *root, const struct madt_info *info)
                info->online_capable, info->online_capable == 1 ? "" : "s");
 }
 
-int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base)
+int smp_discover(uint32_t *ids, unsigned max)
 {
     static struct acpi_root root;
     static struct madt_info info;
@@ -52,8 +52,6 @@ int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base)
     report(&root, &info);
     if (rc == -EINVAL)
         return 0;
-    if (info.lapic_address)
-        *lapic_base = info.lapic_address;
     return (int)info.stored;
 }
 

@@ -6,13 +6,13 @@
 #include <stdint.h>
 
 /* Reads the ACPI MADT (acpi.c, madt.c). Writes the APIC IDs of up to `max` enabled CPUs to
- * `ids`, each once, in table order, and sets *lapic_base to the local APIC's physical address
- * when the table gives one (else leaves it). Returns how many IDs were written; 0 when no usable
+ * `ids`, each once, in table order (the LAPIC's address is the core's to take, from
+ * IA32_APIC_BASE). Returns how many IDs were written; 0 when no usable
  * table was found (the caller then runs on the bootstrap CPU alone). A damaged table, more CPUs
  * than `max`, or no MADT at all is reported in one line on stderr; a sound table prints nothing.
  * CPUs the firmware lists as online capable but not enabled are counted and named in one line
  * on stdout (unless tf.quiet), never returned. */
-int smp_discover(uint32_t *ids, unsigned max, uint64_t *lapic_base);
+int smp_discover(uint32_t *ids, unsigned max);
 
 /* Sets package, core and thread of tf_percpus[0..count) from their apic_id, with the APIC ID
  * field widths CPUID reports on the calling (bootstrap) CPU (topology.c). */

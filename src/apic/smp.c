@@ -234,9 +234,8 @@ static void print_table(unsigned count, int x2apic)
 unsigned smp_start(void)
 {
     uint32_t ids[TF_MAX_CPUS];
-    uint64_t lapic_base = LAPIC_DEFAULT_BASE;
     start_tsc = x86_rdtsc();
-    int found = smp_discover(ids, TF_MAX_CPUS, &lapic_base);
+    int found = smp_discover(ids, TF_MAX_CPUS);
     int x2apic = use_x2apic();
     uint32_t bsp = bsp_apic_id(x2apic);
     unsigned count = number_cpus(ids, found > 0 ? (unsigned)found : 0, bsp);

@@ -12,6 +12,7 @@
  *                                 into the guard page: prints one line per call and exits 0 */
 #include "fault.h"
 #include "kabi.h"
+#include "lapic_regs.h"
 #include "usys.h"
 #include "x86.h"
 
@@ -129,7 +130,7 @@ static int boundary(void)
         uint64_t addr;
     } refused[] = {{"page 0", 0x100},
                    {"the AP start-up page", KABI_TRAMPOLINE_ADDR},
-                   {"the LAPIC", 0xFEE000F0},
+                   {"the LAPIC", LAPIC_DEFAULT_BASE + LAPIC_SVR},
                    {"above 4 GiB", UNMAPPED_ADDRESS}};
     int bad = 0;
     for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
