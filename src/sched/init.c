@@ -44,7 +44,7 @@ void sched_init(void)
 
 int sched_on_bsp(void)
 {
-    return cpu_self() == 0 && !sched.bsp_in_task;
+    return cpu_self() == 0 && !__atomic_load_n(&sched.bsp_in_task, __ATOMIC_RELAXED);
 }
 
 struct shm_task *sched_task(tf_task_t handle)

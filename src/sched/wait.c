@@ -18,9 +18,11 @@ struct waiter {
 
 static void run_on_bsp(uint32_t index)
 {
-    sched.bsp_in_task = 1; /* tf_submit and tf_wait* refuse inside a task */
+    /* tf_submit and tf_wait* refuse inside a task. Only the BSP writes it; relaxed atomics
+     * because the compiler may load it on other CPUs too in sched_on_bsp's `&&`. */
+    __atomic_store_n(&sched.bsp_in_task, 1, __ATOMIC_RELAXED);
     sched_run(index, 0);
-    sched.bsp_in_task = 0;
+    __atomic_store_n(&sched.bsp_in_task, 0, __ATOMIC_RELAXED);
 }
 
 static int bsp_wait(struct waiter *w)
