@@ -4,7 +4,7 @@
  * Mechanism: each CPU registers with the core (KABI_SYS_FAULT_SETUP) a word it sets while a
  * call is in progress and a recovery entry point with its own small stack. On an exception at
  * CPL3 while the word is set, the core does not report and exit; it resumes the CPU at the
- * recovery entry with the fault's vector, error code, RIP and CR2 (src/boot/kfault.c). The
+ * recovery entry with the fault's vector, error code, RIP and CR2 (src/core/kfault.c). The
  * recovery code stores them, restores the stack pointer and callee-saved registers fault_call
  * saved on entry (like longjmp) and returns -1 from fault_call. Faults at CPL0, double faults,
  * NMIs and machine checks are never recovered. No system call per call: arming is a store. */

@@ -13,7 +13,7 @@ BUILD_DIR = os.environ.get("TF_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 TF_RUN = os.path.join(SOURCE_DIR, "tools", "tf-run")
 ACCEL = os.environ.get("TF_TEST_ACCEL", "auto")
 
-# isa-debug-exit codes the core uses (src/boot/kabi.h)
+# isa-debug-exit codes the core uses (src/core/kabi.h)
 EXIT_FAULT_BASE = 96
 
 

@@ -1,4 +1,4 @@
-/* The MCFG parser (src/udp/mcfg.c) and the host bridge scan of the DSDT (src/udp/pcihost.c).
+/* The MCFG parser (src/acpi/mcfg.c) and the host bridge scan of the DSDT (src/acpi/pcihost.c).
  * The tables are built here the way firmware lays them out (QEMU's q35 MCFG, QEMU's microvm
  * DSDT fragment for its PCI Express host bridge), then damaged. Every table is handed over in a
  * heap block of exactly its length, so AddressSanitizer catches any read past it. */

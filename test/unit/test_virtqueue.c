@@ -1,4 +1,4 @@
-/* Split virtqueues (src/udp/virtqueue.c): layout, publishing, doorbell and interrupt
+/* Split virtqueues (src/pci/virtqueue.c): layout, publishing, doorbell and interrupt
  * suppression, and the free-running 16-bit indices across their wrap. The test is the device:
  * it takes what the driver made available and returns it through the used ring. */
 #include "virtqueue.h"

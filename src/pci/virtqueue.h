@@ -11,8 +11,8 @@
  *           clears it, fences (store avail->flags before load used->idx) and checks used->idx
  *           once more, so a buffer the device used before seeing the flag is not slept on.
  * Descriptor i always describes buffer i: the driver keeps its own list of free ones. */
-#ifndef TF_UDP_VIRTQUEUE_H
-#define TF_UDP_VIRTQUEUE_H
+#ifndef TF_PCI_VIRTQUEUE_H
+#define TF_PCI_VIRTQUEUE_H
 
 #include "virtio_regs.h"
 

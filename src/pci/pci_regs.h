@@ -3,8 +3,8 @@
  * (3.2.2.3.2 configuration mechanism #1, 6.1 header, 6.2.5 BARs, 6.7 capabilities, 6.8.2 MSI-X),
  * PCI-to-PCI Bridge Architecture Specification 1.2 (3.2), Intel SDM vol. 3A 11.11 (MSI address and
  * data). */
-#ifndef TF_UDP_PCI_REGS_H
-#define TF_UDP_PCI_REGS_H
+#ifndef TF_PCI_PCI_REGS_H
+#define TF_PCI_PCI_REGS_H
 
 /* Configuration mechanism #1: write the address to 0xCF8, then access the dword at 0xCFC (plus
  * the low two bits of the register number for byte and word accesses). */

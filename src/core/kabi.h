@@ -1,7 +1,7 @@
 /* The boundary between the CPL3 runtime and the CPL0 core: system-call numbers, exit codes and
  * segment selectors. Included by both sides and by assembly. */
-#ifndef TF_BOOT_KABI_H
-#define TF_BOOT_KABI_H
+#ifndef TF_CORE_KABI_H
+#define TF_CORE_KABI_H
 
 #ifndef TF_MAX_CPUS
 #define TF_MAX_CPUS 256
@@ -36,7 +36,7 @@
 #define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
 /* 14-15: reserved */
-/* 16-31: devices (src/udp/kdev.c). CPL3 drives the NIC itself through its memory-mapped
+/* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
  * registers; these are only the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
 #define KABI_SYS_PCI_WRITE     17 /* (KABI_PCI_ADDRESS, width, value): configuration write */

@@ -13,8 +13,8 @@
  * Within a sound table, an allocation whose last bus is below its first, or whose base is not
  * 1 MiB aligned, is skipped (MCFG_BAD_RANGE); bytes after the last whole allocation are
  * ignored (MCFG_PARTIAL_ENTRY). Neither stops the other allocations from being used. */
-#ifndef TF_UDP_MCFG_H
-#define TF_UDP_MCFG_H
+#ifndef TF_ACPI_MCFG_H
+#define TF_ACPI_MCFG_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -23,8 +23,8 @@
  *   - a CPU or override entry shorter than its layout: that entry is skipped;
  *   - fewer bytes than the MADT header, or a wrong signature: nothing is used (-EINVAL);
  *   - no enabled CPU at all: the caller runs on the bootstrap CPU alone. */
-#ifndef TF_APIC_MADT_H
-#define TF_APIC_MADT_H
+#ifndef TF_ACPI_MADT_H
+#define TF_ACPI_MADT_H
 
 #include "acpi_tables.h"
 

@@ -2,8 +2,8 @@
  * I/O BAR), device status, feature bits, split virtqueues and the network device's header and
  * configuration. Reference: Virtual I/O Device (VIRTIO) Version 1.0, OASIS, sections 2.1-2.4
  * (status, features, virtqueues), 4.1 (PCI), 5.1 (network device). All fields little-endian. */
-#ifndef TF_UDP_VIRTIO_REGS_H
-#define TF_UDP_VIRTIO_REGS_H
+#ifndef TF_PCI_VIRTIO_REGS_H
+#define TF_PCI_VIRTIO_REGS_H
 
 #include <stdint.h>
 

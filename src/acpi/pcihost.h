@@ -21,8 +21,8 @@
  * A random byte sequence that passes step 1 and 2 would need a run of valid descriptors ending
  * exactly in an End Tag within a buffer's bounds; resource templates are what AML compilers
  * emit for _CRS, so the first host bridge template is the first bus's (segment 0). */
-#ifndef TF_UDP_PCIHOST_H
-#define TF_UDP_PCIHOST_H
+#ifndef TF_ACPI_PCIHOST_H
+#define TF_ACPI_PCIHOST_H
 
 #include <stddef.h>
 #include <stdint.h>

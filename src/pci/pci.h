@@ -12,8 +12,8 @@
  * BAR placement window: the device window (KABI_DEVICE_WINDOW_START-END) unless, on an ECAM
  * host, the host bridge's 32-bit memory window from the DSDT does not contain it; then that
  * window (microvm: 0xC0000000-0xDFFFFFFF, and no port I/O at all). */
-#ifndef TF_UDP_PCI_H
-#define TF_UDP_PCI_H
+#ifndef TF_PCI_PCI_H
+#define TF_PCI_PCI_H
 
 #include "pci_regs.h"
 

@@ -1,7 +1,7 @@
 /* The CPL0 core's own declarations: per-CPU kernel data, stacks, and the functions the assembly
  * entry points call. Nothing here is visible to the CPL3 runtime. */
-#ifndef TF_BOOT_KCORE_H
-#define TF_BOOT_KCORE_H
+#ifndef TF_CORE_KCORE_H
+#define TF_CORE_KCORE_H
 
 #include "kabi.h"
 

@@ -1,6 +1,6 @@
 /* CPL0: one interface over the xAPIC (MMIO) and x2APIC (MSRs) register sets. */
-#ifndef TF_APIC_KLAPIC_H
-#define TF_APIC_KLAPIC_H
+#ifndef TF_CORE_KLAPIC_H
+#define TF_CORE_KLAPIC_H
 
 #include <stdint.h>
 

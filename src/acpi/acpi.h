@@ -14,8 +14,8 @@
  * addresses, and a wrong one sends the walk into arbitrary memory); when neither is valid
  * acpi_init fails and the caller runs without ACPI. A table found through a valid root table is
  * handed over even with a bad checksum (checksum_ok says so): its parser decides what to trust. */
-#ifndef TF_APIC_ACPI_H
-#define TF_APIC_ACPI_H
+#ifndef TF_ACPI_ACPI_H
+#define TF_ACPI_ACPI_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * fields are little-endian and may be unaligned: read them with acpi_get16/32/64 (acpi.h).
  * Reference: ACPI Specification 6.5, sections 5.2.5 (RSDP), 5.2.6 (system description table
  * header), 5.2.7 (RSDT), 5.2.8 (XSDT), 5.2.12 (MADT). */
-#ifndef TF_APIC_ACPI_TABLES_H
-#define TF_APIC_ACPI_TABLES_H
+#ifndef TF_ACPI_ACPI_TABLES_H
+#define TF_ACPI_ACPI_TABLES_H
 
 /* Root System Description Pointer (5.2.5.3) */
 #define ACPI_RSDP_SIGNATURE      0  /* 8 bytes "RSD PTR " */

@@ -3,8 +3,8 @@
  * interface and the MSI-X table live in BARs placed in the device window and mapped for CPL3,
  * so queue doorbells cost no system call; the legacy interface goes through the core's port
  * calls. Bootstrap CPU only. */
-#ifndef TF_UDP_VIRTIO_PCI_H
-#define TF_UDP_VIRTIO_PCI_H
+#ifndef TF_PCI_VIRTIO_PCI_H
+#define TF_PCI_VIRTIO_PCI_H
 
 #include "pci.h"
 

@@ -1,6 +1,6 @@
-/* CPL3 side of the core's device calls (kabi.h, system calls 16-31; src/udp/kdev.c). */
-#ifndef TF_UDP_DEVCALL_H
-#define TF_UDP_DEVCALL_H
+/* CPL3 side of the core's device calls (kabi.h, system calls 16-31; src/core/kdev.c). */
+#ifndef TF_PCI_DEVCALL_H
+#define TF_PCI_DEVCALL_H
 
 #include "usys.h"
 
