@@ -111,10 +111,13 @@ static int finish(struct sw_matrix *m, const char *file, struct sw_error *e)
         }
     if (m->max <= 0)
         return sw_fail(e, SW_EINPUT, "%s: the matrix has no positive score", file);
+    /* Padding must never raise a score: it scores at most 0 (the minimum, or 0 when even the
+     * minimum is positive), so a lane's cells only fall once its sequence has ended. */
+    int pad = m->min < 0 ? m->min : 0;
     for (unsigned a = 0; a < SW_CODES; a++)
         for (unsigned b = 0; b < SW_CODES; b++)
             if (a >= m->size || b >= m->size)
-                m->score[a][b] = (int8_t)m->min;
+                m->score[a][b] = (int8_t)pad;
     const char *x = memchr(m->letters, 'X', m->size);
     memset(m->code, SW_NOCODE, sizeof(m->code));
     for (int c = 0; c < 256; c++)

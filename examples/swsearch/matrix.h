@@ -9,7 +9,7 @@
  * Residues are coded 0..size-1 in the order of the column letters. Lower-case letters are coded
  * as their upper-case letter. A letter (or '*') that the matrix has no row for is scored as X when
  * the matrix has an X, and is an error otherwise. Code SW_PAD (never a residue) pads the SIMD
- * lanes; it scores the matrix's minimum against everything. */
+ * lanes; it scores the matrix's minimum (or 0 if that is positive) against everything. */
 #ifndef SW_MATRIX_H
 #define SW_MATRIX_H
 
