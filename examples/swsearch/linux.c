@@ -110,6 +110,16 @@ static int matrix_file(const struct sw_options *o, struct mapped *m, struct sw_i
     return in->matrix_name ? 0 : sw_fail(e, SW_ENOMEM, "out of memory");
 }
 
+/* One line, rewritten in place on a terminal. */
+static void progress(void *ctx, uint64_t done, uint64_t total)
+{
+    int *shown = ctx;
+    int tty = isatty(STDERR_FILENO);
+    fprintf(stderr, "%s%s: progress %.0f%% of %.1f G cells%s", tty ? "\r" : "", program,
+            100.0 * (double)done / (double)total, (double)total / 1e9, tty ? "" : "\n");
+    *shown = tty;
+}
+
 static int start_farm(const struct sw_options *o, struct sw_error *e)
 {
     if (!o->threads)
@@ -124,6 +134,9 @@ static int run(const struct sw_options *o, struct sw_error *e)
     struct sw_inputs in = {0};
     struct sw_buf out = {0};
     struct sw_run_stats st;
+    int shown = 0;
+    in.progress = progress;
+    in.progress_ctx = &shown;
     int rc = start_farm(o, e);
     if (rc == 0)
         rc = map_file(o->queries, &q, e);
@@ -135,6 +148,8 @@ static int run(const struct sw_options *o, struct sw_error *e)
     in.db = d.text;
     if (rc == 0)
         rc = swsearch_run(o, &in, &out, &st, e);
+    if (shown)
+        fputc('\n', stderr); /* end the progress line */
     if (rc == 0)
         rc = write_output(o->output, &out, e);
     if (rc == 0 && o->stats)

@@ -20,6 +20,7 @@ const char sw_options_help[] =
     "  --threads N            CPUs to use (default: all)\n"
     "  --isa sse2|sse4.1|avx2 the kernels to use (default: the best the CPU offers)\n"
     "  --stats                times and counts on standard error\n"
+    "  --progress             progress on standard error, about once a second\n"
     "Exit status: 0 done; 1 bad option; 2 bad FASTA or matrix file; 3 file not readable or\n"
     "output not writable; 4 out of memory; 5 a task failed.\n";
 
@@ -107,6 +108,8 @@ int sw_options_parse(struct sw_options *o, int argc, char **argv, struct sw_erro
             all = 1;
         else if (!strcmp(a, "--stats"))
             o->stats = 1;
+        else if (!strcmp(a, "--progress"))
+            o->progress = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             o->help = 1;
         else

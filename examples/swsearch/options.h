@@ -21,7 +21,8 @@ struct sw_options {
     unsigned threads; /* 0: every CPU */
     int isa_forced;
     enum sw_isa isa;
-    int stats; /* times and counts on standard error */
+    int stats;    /* times and counts on standard error */
+    int progress; /* progress reports on standard error for long searches */
     int help;
 };
 

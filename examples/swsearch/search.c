@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WINDOW 4096 /* tasks submitted and not yet waited for (TF_MAX_TASKS at most) */
+#define WINDOW      4096          /* tasks submitted and not yet waited for (<= TF_MAX_TASKS) */
+#define PROGRESS_NS 1000000000ull /* between two progress reports */
 
 struct layout_job {
     const struct sw_search *s;
@@ -69,9 +70,30 @@ static int task_result(tf_task_t t, int rc, struct sw_error *e)
     return rc;
 }
 
+struct progress {
+    const struct sw_search *s;
+    uint64_t done, total, last_ns;
+};
+
+/* The cells of a query job, counted once it is taken. */
+static void advance(struct progress *p, const struct query_job *j)
+{
+    if (!p || !p->s->progress)
+        return;
+    p->done +=
+        (uint64_t)sw_seq_len(p->s->queries, j->ref.query) * j->plan->slice[j->ref.slice].residues;
+    uint64_t now = tf_now_ns();
+    if (now - p->last_ns >= PROGRESS_NS && p->done < p->total) {
+        p->s->progress(p->s->progress_ctx, p->done, p->total);
+        p->last_ns = now;
+    }
+}
+
 /* Runs fn on jobs[0..n) (each `size` bytes), keeping at most WINDOW outstanding and taking the
- * results in submission order; 0 or the first error. */
-static int run_all(tf_task_fn fn, void *jobs, size_t size, size_t n, struct sw_error *e)
+ * results in submission order; 0 or the first error. With p, the jobs are query jobs whose
+ * progress is reported. */
+static int run_all(tf_task_fn fn, void *jobs, size_t size, size_t n, struct progress *p,
+                   struct sw_error *e)
 {
     size_t w = n < WINDOW ? n : WINDOW, submitted = 0;
     tf_task_t *h = malloc((w ? w : 1) * sizeof(*h));
@@ -79,8 +101,10 @@ static int run_all(tf_task_fn fn, void *jobs, size_t size, size_t n, struct sw_e
         return sw_fail(e, SW_ENOMEM, "out of memory");
     int rc = 0;
     for (; submitted < n; submitted++) {
-        if (submitted >= w)
+        if (submitted >= w) {
             rc = task_result(h[submitted % w], rc, e);
+            advance(p, (const struct query_job *)((char *)jobs + (submitted - w) * size));
+        }
         tf_task_t t = tf_submit(fn, (char *)jobs + submitted * size);
         if (t < 0) {
             rc = rc ? rc : sw_fail(e, SW_ETASK, "cannot submit a task: %s", tf_strerror((int)t));
@@ -88,8 +112,10 @@ static int run_all(tf_task_fn fn, void *jobs, size_t size, size_t n, struct sw_e
         }
         h[submitted % w] = t;
     }
-    for (size_t i = submitted > w ? submitted - w : 0; i < submitted; i++)
+    for (size_t i = submitted > w ? submitted - w : 0; i < submitted; i++) {
         rc = task_result(h[i % w], rc, e);
+        advance(p, (const struct query_job *)((char *)jobs + i * size));
+    }
     free(h);
     return rc;
 }
@@ -101,7 +127,7 @@ static int build_layouts(const struct sw_search *s, struct sw_plan *plan, struct
         return sw_fail(e, SW_ENOMEM, "out of memory");
     for (size_t i = 0; i < plan->slices; i++)
         j[i] = (struct layout_job){s, plan, &plan->slice[i]};
-    int rc = run_all(layout_task, j, sizeof(*j), plan->slices, e);
+    int rc = run_all(layout_task, j, sizeof(*j), plan->slices, NULL, e);
     free(j);
     return rc;
 }
@@ -137,8 +163,9 @@ static int score_all(const struct sw_search *s, const struct sw_plan *p, struct 
         jobs[i] = (struct query_job){.s = s, .plan = p, .ref = ref[i]};
         job_of[(size_t)ref[i].query * p->slices + ref[i].slice] = i;
     }
+    struct progress prog = {s, 0, (uint64_t)s->queries->residues * s->db->residues, tf_now_ns()};
     if (rc == 0)
-        rc = run_all(query_task, jobs, sizeof(*jobs), n, e);
+        rc = run_all(query_task, jobs, sizeof(*jobs), n, &prog, e);
     for (size_t q = 0; rc == 0 && q < s->queries->count; q++)
         if (merge(s, p, jobs, job_of, q, &hits[q]))
             rc = sw_fail(e, SW_ENOMEM, "out of memory");

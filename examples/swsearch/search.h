@@ -8,11 +8,17 @@
 #include "hits.h"
 #include "kernel.h"
 
+/* Called on the bootstrap CPU about once a second while the scoring tasks run (never for a
+ * search shorter than that): cells scored so far and in all. */
+typedef void (*sw_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
 struct sw_search {
     const struct sw_seqs *queries, *db;
     const struct sw_tables *tables;
     const struct sw_kernels *kernels;
-    size_t max_hits; /* per query; 0: every subject */
+    size_t max_hits;         /* per query; 0: every subject */
+    sw_progress_fn progress; /* or NULL */
+    void *progress_ctx;
 };
 
 struct sw_search_stats {

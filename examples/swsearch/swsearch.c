@@ -45,7 +45,8 @@ static int parse(struct state *s, const struct sw_options *o, const struct sw_in
     return rc;
 }
 
-static int search_and_format(struct state *s, const struct sw_options *o, struct sw_buf *out,
+static int search_and_format(struct state *s, const struct sw_options *o,
+                             const struct sw_inputs *in, struct sw_buf *out,
                              struct sw_run_stats *st, struct sw_error *e)
 {
     const struct sw_kernels *k = NULL;
@@ -56,7 +57,11 @@ static int search_and_format(struct state *s, const struct sw_options *o, struct
     sw_tables_init(&s->tables, &s->matrix, (struct sw_gaps){o->gap_open, o->gap_extend});
     if (!(s->hits = calloc(s->queries.count, sizeof(*s->hits))))
         return sw_fail(e, SW_ENOMEM, "out of memory");
-    struct sw_search search = {&s->queries, &s->db, &s->tables, k, o->max_hits};
+    struct sw_search search = {&s->queries, &s->db, &s->tables, k, o->max_hits, NULL, NULL};
+    if (o->progress) {
+        search.progress = in->progress;
+        search.progress_ctx = in->progress_ctx;
+    }
     if ((rc = sw_search_run(&search, s->hits, &st->search, e)))
         return rc;
     uint64_t t0 = tf_now_ns();
@@ -79,7 +84,7 @@ int swsearch_run(const struct sw_options *o, const struct sw_inputs *in, struct 
     int rc = parse(s, o, in, e);
     st->parse_ns = tf_now_ns() - t0;
     if (rc == 0)
-        rc = search_and_format(s, o, out, st, e);
+        rc = search_and_format(s, o, in, out, st, e);
     if (rc)
         sw_buf_free(out);
     if (s->hits)

@@ -20,6 +20,8 @@ struct sw_inputs {
     struct sw_text queries, db;
     const struct sw_text *matrix; /* a matrix file, or NULL for the built-in o->matrix */
     const char *matrix_name;      /* what the header calls a matrix file */
+    sw_progress_fn progress;      /* with --progress; or NULL */
+    void *progress_ctx;
 };
 
 struct sw_run_stats {
