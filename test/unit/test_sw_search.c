@@ -121,7 +121,7 @@ END_TEST
 static char *run(const struct sw_options *o, const char *qt, const char *dt, int *rc,
                  struct sw_error *e)
 {
-    struct sw_inputs in = {{"q.fa", qt, strlen(qt)}, {"d.fa", dt, strlen(dt)}, NULL, NULL};
+    struct sw_inputs in = {.queries = {"q.fa", qt, strlen(qt)}, .db = {"d.fa", dt, strlen(dt)}};
     struct sw_buf out = {0};
     struct sw_run_stats st;
     *rc = swsearch_run(o, &in, &out, &st, e);
@@ -251,7 +251,10 @@ START_TEST(errors_leave_no_output)
     /* a matrix file that does not parse */
     const char *bad = "   A  C\nA  4 -1\nC -1\n";
     struct sw_text mx = {"my.mat", bad, strlen(bad)};
-    struct sw_inputs in = {{"q.fa", ">q\nAC\n", 6}, {"d.fa", ">a\nAC\n", 6}, &mx, "my.mat"};
+    struct sw_inputs in = {.queries = {"q.fa", ">q\nAC\n", 6},
+                           .db = {"d.fa", ">a\nAC\n", 6},
+                           .matrix = &mx,
+                           .matrix_name = "my.mat"};
     struct sw_buf out = {0};
     struct sw_run_stats st;
     ck_assert_int_eq(swsearch_run(&o, &in, &out, &st, &e), SW_EINPUT);
@@ -264,7 +267,10 @@ START_TEST(matrix_file_named_in_the_header)
 {
     const char *text = "# two letters\n   A  C  X\nA  2 -1  0\nC -1  3  0\nX  0  0  0\n";
     struct sw_text mx = {"dir/two.mat", text, strlen(text)};
-    struct sw_inputs in = {{"q.fa", ">q\nACCA\n", 8}, {"d.fa", ">a\nCC\n", 6}, &mx, "two.mat"};
+    struct sw_inputs in = {.queries = {"q.fa", ">q\nACCA\n", 8},
+                           .db = {"d.fa", ">a\nCC\n", 6},
+                           .matrix = &mx,
+                           .matrix_name = "two.mat"};
     struct sw_options o = defaults();
     o.gap_open = 2;
     o.gap_extend = 0;
