@@ -286,6 +286,34 @@ START_TEST(matrix_file_named_in_the_header)
 }
 END_TEST
 
+static int hit_order(const void *pa, const void *pb)
+{
+    const struct sw_hit *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return (a->subject > b->subject) - (a->subject < b->subject);
+}
+
+START_TEST(best_hits_selection)
+{
+    static const size_t ks[] = {1, 2, 10, 63, 64, 65, 500, 0};
+    struct sw_hit hit[2000], want[2000];
+    for (size_t t = 0; t < sizeof(ks) / sizeof(ks[0]); t++) {
+        size_t n = 1 + sw_rand_below(2000);
+        for (size_t i = 0; i < n; i++) /* few distinct scores: many ties */
+            hit[i] = (struct sw_hit){(uint32_t)sw_rand_below(100000), (int32_t)sw_rand_below(40)};
+        memcpy(want, hit, n * sizeof(hit[0]));
+        qsort(want, n, sizeof(want[0]), hit_order);
+        size_t kept = sw_hits_best(hit, n, ks[t]);
+        ck_assert_uint_eq(kept, ks[t] && ks[t] < n ? ks[t] : n);
+        for (size_t i = 0; i < kept; i++) {
+            ck_assert_int_eq(hit[i].score, want[i].score);
+            ck_assert_uint_eq(hit[i].subject, want[i].subject);
+        }
+    }
+}
+END_TEST
+
 static int parse_args(struct sw_options *o, struct sw_error *e, int argc, char **argv)
 {
     return sw_options_parse(o, argc, argv, e);
@@ -341,6 +369,7 @@ static Suite *suite(void)
     tcase_add_test(c, tasks_costliest_first);
     tcase_add_test(c, every_pair_equals_the_reference);
     tcase_add_test(c, best_hits_ties_in_database_order);
+    tcase_add_test(c, best_hits_selection);
     tcase_add_test(c, same_table_whatever_cpus_and_kernels);
     tcase_add_test(c, errors_leave_no_output);
     tcase_add_test(c, matrix_file_named_in_the_header);
