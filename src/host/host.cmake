@@ -16,4 +16,4 @@ target_compile_definitions(taskfarm-host PRIVATE TF_MAX_CPUS=${TF_MAX_CPUS})
 target_include_directories(taskfarm-host PUBLIC ${PROJECT_SOURCE_DIR}/include
   PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/sched ${CMAKE_CURRENT_SOURCE_DIR}/shm
           ${CMAKE_CURRENT_SOURCE_DIR}/host)
-target_link_libraries(taskfarm-host PUBLIC Threads::Threads)
+target_link_libraries(taskfarm-host PUBLIC Threads::Threads m) # m: fegetenv, fesetenv

@@ -87,6 +87,17 @@ class FarmTest(unittest.TestCase):
                 self.assertIn("malloc tasks checked", b.output)
                 self.assertNotIn("*** CPU exception", b.output)
 
+    def test_floating_point_environment_per_task(self):
+        """A task that unmasks exceptions or changes rounding leaves the next task unharmed, and
+        main's environment survives the tasks the bootstrap CPU runs while it waits"""
+        for topo in TOPOLOGIES:
+            with self.subTest(topo):
+                b = self.run_farm(topo, "fpenv")
+                m = re.search(r"farm: (\d+) fpenv tasks checked, (\d+) on the bootstrap CPU",
+                              b.output)
+                self.assertIsNotNone(m, b)
+                self.assertGreater(int(m.group(2)), 0, b)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2, argv=sys.argv)
