@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <reent.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -72,8 +73,17 @@ int read(int fd, void *buf, size_t len)
     return 0; /* standard input is empty */
 }
 
+/* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
+ * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
 {
+    if (code < 0 || code > KABI_EXIT_USER_MAX) {
+        char msg[96];
+        int n = snprintf(msg, sizeof(msg), "exit(%d): exit codes are 0-%d; exiting with %d\n", code,
+                         KABI_EXIT_USER_MAX, KABI_EXIT_USER_MAX);
+        usys_write(msg, (size_t)n);
+        code = KABI_EXIT_USER_MAX;
+    }
     usys_exit(code);
 }
 
@@ -135,7 +145,7 @@ int kill(int pid, int sig)
 {
     (void)sig;
     if (pid == 1) /* raise() and abort(): the machine is the process */
-        _exit(KABI_EXIT_SIGNAL);
+        usys_exit(KABI_EXIT_SIGNAL);
     errno = ESRCH;
     return -1;
 }

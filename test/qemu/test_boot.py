@@ -47,6 +47,18 @@ class HelloTest(unittest.TestCase):
             b = boot(image("test", "images", "faults"), "exit", str(code))
             self.assertEqual(b.code, code, b)
 
+    def test_exit_codes_past_93_are_clamped(self):
+        """94 and up would read as abort, a panic, an exception or tf-run's own statuses"""
+        for code in (94, 95, 118, 123, 124, 127, 200):
+            b = boot(image("test", "images", "faults"), "exit", str(code))
+            self.assertEqual(b.code, tfqemu.EXIT_USER_MAX, b)
+            self.assertIn(f"exit({code}): exit codes are 0-93; exiting with 93", b.output)
+
+    def test_triple_fault_is_a_reset_not_a_success(self):
+        """QEMU with -no-reboot exits 0 on a reset; tf-run must not read that as exit(0)"""
+        b = boot(image("test", "images", "faults"), "ktriple")
+        self.assertEqual(b.code, tfqemu.EXIT_RESET, b)
+
 
 class ExceptionReportTest(unittest.TestCase):
     def check_report(self, what, vector, name, cpl, function=None):
@@ -116,4 +128,4 @@ class FaultContainmentTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()

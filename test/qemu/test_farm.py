@@ -8,6 +8,7 @@ import re
 import sys
 import unittest
 
+import tfqemu
 from tfqemu import boot, image
 
 TOPOLOGIES = ((1, 2, 2), (2, 2, 2))
@@ -100,4 +101,4 @@ class FarmTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()

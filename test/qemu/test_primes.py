@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+import tfqemu
 from tfqemu import ACCEL, BUILD_DIR, TF_RUN, image
 
 PRIMES = os.path.join(BUILD_DIR, "examples", "primes")
@@ -329,4 +330,4 @@ class LossAndLoadTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()
