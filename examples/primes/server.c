@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_MAX     256
+#define QUEUE_MAX 256
+
+TF_OPTION(port, "1-65535");
+TF_OPTION(queue, "0-256");
+TF_OPTION(allow_quit, "0|1");
 #define CPUS_SEEN_MAX 4096 /* CPU numbers counted by distinct_cpus */
 
 struct job {
@@ -263,7 +267,9 @@ int main(void)
     allow_quit = o && !strcmp(o, "1");
     int rc = tf_net_start(0);
     if (rc < 0) {
-        fprintf(stderr, "primes: no network: %s\n", tf_strerror(rc));
+        fprintf(stderr, "primes: no network: %s%s\n", tf_strerror(rc),
+                rc == TF_ENODEV ? " (boot with a network card: tf-run --udp HOST:7070 or --net)"
+                                : "");
         return 1;
     }
     own_port = (uint16_t)port;
