@@ -290,7 +290,7 @@ static void write_fcw(uint16_t v)
 /* Checks the environment the task starts with, divides by zero in SSE and x87 (which must give
  * infinities, not #XM or #MF), then leaves the CPU as badly as a task can: divide-by-zero
  * unmasked in both units, rounding down, single precision, a value left on the x87 stack. */
-static uint8_t fpenv_cpu[8 * TF_MAX_CPUS];
+static uint8_t *fpenv_cpu; /* 1 where task i ran on the bootstrap CPU */
 
 static uint64_t fpenv_task(void *arg)
 {
@@ -319,6 +319,8 @@ static int run_fpenv(void)
     tf_task_t t[n];
     uint64_t res[n];
     int err[n];
+    if (!(fpenv_cpu = calloc(n, 1)))
+        return 1;
     uint32_t main_mxcsr = MXCSR_DEFAULT | MXCSR_RC_DOWN;
     uint16_t main_fcw = FCW_DEFAULT | FCW_RC_DOWN;
     write_mxcsr(main_mxcsr);
@@ -343,6 +345,7 @@ static int run_fpenv(void)
     if (fcw_after != main_fcw)
         fail("main's x87 control word changed by the tasks", main_fcw, fcw_after);
     printf("farm: %u fpenv tasks checked, %u on the bootstrap CPU\n", n, on_bsp);
+    free(fpenv_cpu);
     return 0;
 }
 
