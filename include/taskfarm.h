@@ -211,9 +211,12 @@ struct tf_udp_peer {
 };
 
 /* Opens a UDP socket bound to `port` (0: a free port from 49152 up). At most 8 sockets are open
- * at once; each queues up to 8 datagrams that were received and not yet taken (more are dropped
- * and counted). Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC, TF_ENETDOWN, TF_EPERM.
- * Datagrams to a port nobody bound are dropped and counted. */
+ * at once; each queues up to TF_UDP_QUEUE_LEN datagrams that were received and not yet taken
+ * (more are dropped and counted in drop_queue_full). Frames wait in the network card (256 of
+ * them) until tf_udp_recv finds its socket's queue empty, so a burst is not lost while the
+ * program takes its datagrams one by one. Returns a socket number (>= 0), TF_EADDRINUSE,
+ * TF_ENOSPC, TF_ENETDOWN, TF_EPERM. Datagrams to a port nobody bound are dropped and counted. */
+#define TF_UDP_QUEUE_LEN 64
 int tf_udp_bind(uint16_t port);
 
 /* Receives one datagram into buf (at most len bytes) and says who sent it. Blocks until one

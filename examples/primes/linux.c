@@ -283,6 +283,8 @@ static size_t answer(const char *msg, size_t n, uint32_t ip, uint16_t port, unsi
                                 *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
     if (req.verb == PROTO_STATS)
         return proto_format_err(out, req.id, "stats: not kept by the Linux reference");
+    if (req.verb == PROTO_CANCEL) /* it reads the next request only after the last is done */
+        return proto_format_err(out, req.id, "nothing to cancel with this id");
     size_t len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
                                                         : proto_format_ok(out, &req, &r);
     proto_cache_put(&cache, ip, port, &req, out, len);

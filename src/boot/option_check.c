@@ -26,12 +26,12 @@ static const struct tf_option_decl runtime_options[] = {
 };
 #define RUNTIME_OPTIONS (sizeof(runtime_options) / sizeof(runtime_options[0]))
 
-/* A decimal number of at most 10 digits into *v; the end of it, or NULL. */
+/* A decimal number of at most 19 digits (it fits 64 bits) into *v; the end of it, or NULL. */
 static const char *number(const char *s, unsigned long long *v)
 {
     const char *start = s;
     *v = 0;
-    for (; *s >= '0' && *s <= '9' && s - start < 10; s++)
+    for (; *s >= '0' && *s <= '9' && s - start < 19; s++)
         *v = *v * 10 + (unsigned long long)(*s - '0');
     return s == start || (*s >= '0' && *s <= '9') ? NULL : s;
 }

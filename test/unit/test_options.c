@@ -107,6 +107,8 @@ START_TEST(bad_values_and_unknown_names_are_dropped_with_a_warning)
          "taskfarm: tf.spin_us=1000001 ignored: tf.spin_us accepts 0-1000000\n"},
         {"tf.spin_us=99999999999",
          "taskfarm: tf.spin_us=99999999999 ignored: tf.spin_us accepts 0-1000000\n"},
+        {"tf.spin_us=99999999999999999999",
+         "taskfarm: tf.spin_us=99999999999999999999 ignored: tf.spin_us accepts 0-1000000\n"},
         {"tf.quiet=yes", "taskfarm: tf.quiet=yes ignored: tf.quiet accepts 0|1\n"},
         {"tf.ip=10.0.2.300/24", "taskfarm: tf.ip=10.0.2.300/24 ignored: tf.ip accepts "
                                 "A.B.C.D/PREFIX\n"},
