@@ -11,7 +11,7 @@
 #define RUNTIME_MAX_OPTIONS   32
 #define RUNTIME_OPTION_PREFIX "tf."
 
-/* What the loader told us; valid from the start of tf_user_entry on. */
+/* What the loader told us; valid from the start of __tf_user_entry on. */
 extern struct bootinfo runtime_boot;
 /* TSC at the core's first instruction and at the runtime's first */
 extern uint64_t runtime_tsc_entry, runtime_tsc_main;
