@@ -1,4 +1,4 @@
-/* CPL3: the bare-metal implementation of the scheduler's CPU interface (src/sched/cpu.h), over
+/* CPL3: the bare-metal implementation of the scheduler's CPU interface (src/cpu/cpu.h), over
  * the CPUs smp.c brought up, the parking of park.c, the calibrated TSC and fault containment. */
 #include "cpu.h"
 #include "fault.h"

@@ -12,7 +12,6 @@
  * Reference: Intel SDM vol. 3A 9.4 (MP initialization) and 9.8.5 (entering IA-32e mode). */
 #include "x86.h"
 #include "kabi.h"
-#include "kcore.h"
 
 #define TRAMPOLINE_LINEAR(label) (KABI_TRAMPOLINE_ADDR + (label) - ktrampoline_start)
 
