@@ -10,6 +10,7 @@
 #   LIBDIR/pkgconfig/taskfarm-host.pc          pkg-config for the Linux build
 #   bin/tf-run, tf-mkiso, tf-new, tf-client    boot an image, make an ISO, start a project, query
 #                                              the prime-count server
+#   share/taskfarm/python/tflib.py             tf-run's helpers
 #   share/doc/taskfarm/                        README, licences (the project's and newlib's)
 #
 # Every installed path is relative to the prefix, so the tree may be moved as a whole.
@@ -47,6 +48,7 @@ install(FILES ${PROJECT_BINARY_DIR}/taskfarm-host.pc DESTINATION ${CMAKE_INSTALL
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/tf-run ${PROJECT_SOURCE_DIR}/tools/tf-mkiso
                  ${PROJECT_SOURCE_DIR}/tools/tf-new
         TYPE BIN)
+install(FILES ${PROJECT_SOURCE_DIR}/tools/tflib.py DESTINATION ${CMAKE_INSTALL_DATADIR}/taskfarm/python)
 if(TARGET tf-client)
   install(TARGETS tf-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

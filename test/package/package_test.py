@@ -117,6 +117,7 @@ INSTALLED = [
     "{lib}/cmake/taskfarm/taskfarmTargets.cmake", "{lib}/cmake/taskfarm/TaskfarmImage.cmake",
     "{lib}/pkgconfig/taskfarm-host.pc",
     "bin/tf-run", "bin/tf-mkiso", "bin/tf-new", "bin/tf-client",
+    "share/taskfarm/python/tflib.py",
     "share/doc/taskfarm/LICENSE", "share/doc/taskfarm/COPYING.NEWLIB",
 ]
 
@@ -162,6 +163,10 @@ def cmd_project(args):
     cmake_project(PROJECT, build, args.generator, defines)
     image = os.path.join(build, "guest", "clash")
     check_clash(boot(tf_run, image, 2), 2, f"guest image ({args.generator})")
+    # tf-run finds tf-mkiso beside itself: --iso makes the ISO even for a dry run
+    r = run([tf_run, "--iso", "--dry-run", image, "--", "x"])
+    if "-cdrom" not in r.stdout:
+        fail("tf-run --iso --dry-run: no ISO on the QEMU command line")
     env = dict(os.environ, TF_CPUS="2")
     r = run([os.path.join(build, "clash-host")], timeout=60, env=env)
     check_clash(r.stdout, 2, f"Linux program ({args.generator})")

@@ -5,6 +5,7 @@ Environment: TF_SOURCE_DIR, TF_BUILD_DIR (set by ctest); TF_TEST_ACCEL=auto|kvm|
 accelerator of tests that do not need a particular one (default auto: KVM when usable)."""
 import os
 import subprocess
+import sys
 import time
 import unittest
 
@@ -52,9 +53,5 @@ def symbolize(img, address):
     return r.stdout.splitlines()[0]
 
 
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from tflib import kvm_usable  # noqa: E402,F401  (tools/tflib.py, shared with tf-run and bench/)
