@@ -45,6 +45,25 @@ const char *tf_strerror(int err);
  * environment variable TF_NAME (upper case) plays the same part. */
 const char *tf_option(const char *name);
 
+/* A boot option of the program's own, declared at file scope so that the runtime knows it:
+ *
+ *     TF_OPTION(port, "1-65535");       tf.port=N, a whole number from 1 to 65535
+ *     TF_OPTION(mode, "fast|exact");    tf.mode=fast or tf.mode=exact
+ *
+ * At boot, the guest runtime warns about every tf.NAME that neither it nor the program declares,
+ * and about a value that is not of the declared form ("a|b|c": one of these words; "N-M": a
+ * whole number from N to M; "A.B.C.D": an IPv4 address; "A.B.C.D/PREFIX"; anything with a blank
+ * is a description and accepts any value); such words are dropped, so tf_option() returns NULL
+ * for them. tf.help=1 lists every option and exits. On Linux the declaration is accepted and the
+ * environment is not checked. */
+struct tf_option_decl {
+    const char *name;    /* NAME of tf.NAME */
+    const char *accepts; /* the form of its value, as above */
+};
+#define TF_OPTION(name, accepts)                                                                   \
+    static const struct tf_option_decl tf_option_decl_##name                                       \
+        __attribute__((used, section("tf_options"), aligned(sizeof(void *)))) = {#name, accepts}
+
 /* Bytes of RAM the boot loader's memory map reports as available. Guest only. */
 uint64_t tf_memory_bytes(void);
 

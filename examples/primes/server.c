@@ -15,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QUEUE_MAX     256
+#define QUEUE_MAX 256
+
+TF_OPTION(port, "1-65535");
+TF_OPTION(queue, "0-256");
+TF_OPTION(allow_quit, "0|1");
 #define CPUS_SEEN_MAX 4096 /* CPU numbers counted by distinct_cpus */
 
 struct job {
@@ -33,9 +37,13 @@ struct pending {
 
 static struct {
     uint64_t requests, ok, errors, busy, cache_hits, task_faults;
+    uint64_t ignored; /* replies and datagrams from service ports: never answered */
+    uint64_t limited; /* error replies not sent: over PROTO_ERR_PER_SECOND */
 } stats;
 
 static struct proto_cache cache;
+static struct proto_limiter err_limiter;
+static uint16_t own_port;
 static struct pending queue[QUEUE_MAX];
 static unsigned queue_head, queue_len, queue_max = 16;
 static int sock, allow_quit;
@@ -124,13 +132,45 @@ static size_t format_stats(char *out, const struct proto_request *req)
     uint64_t drops = ns.drop_bad_length + ns.drop_bad_checksum + ns.drop_not_for_us +
                      ns.drop_fragment + ns.drop_ip_options + ns.drop_no_listener +
                      ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full;
-    int n = snprintf(out, PROTO_REPLY_MAX,
-                     "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64
-                     " busy=%" PRIu64 " cache_hits=%" PRIu64 " task_faults=%" PRIu64
-                     " rx_frames=%" PRIu64 " dropped=%" PRIu64 "\n",
-                     *req->id ? req->id : "-", stats.requests, stats.ok, stats.errors, stats.busy,
-                     stats.cache_hits, stats.task_faults, ns.rx_frames, drops);
+    int n = snprintf(
+        out, PROTO_REPLY_MAX,
+        "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " busy=%" PRIu64
+        " cache_hits=%" PRIu64 " task_faults=%" PRIu64 " rx_frames=%" PRIu64 " dropped=%" PRIu64
+        " ignored=%" PRIu64 " limited=%" PRIu64 "\n",
+        *req->id ? req->id : "-", stats.requests, stats.ok, stats.errors, stats.busy,
+        stats.cache_hits, stats.task_faults, ns.rx_frames, drops, stats.ignored, stats.limited);
     return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+}
+
+/* An error reply about a bad request: counted, and sent unless over the rate limit (anyone can
+ * send bad requests as fast as the wire goes, from any address they like). */
+static void reply_error(const struct tf_udp_peer *to, const char *id, const char *why)
+{
+    char out[PROTO_REPLY_MAX];
+    stats.errors++;
+    if (!proto_limiter_take(&err_limiter, tf_now_ns())) {
+        stats.limited++;
+        return;
+    }
+    reply(to, out, proto_format_err(out, id, why));
+}
+
+/* The cached reply to this request (1, sent), an error for an id reused for another request
+ * (1, sent), or 0 when it is not in the cache. */
+static int answer_from_cache(const struct pending *p, const struct proto_request *req)
+{
+    const struct proto_cache_entry *hit;
+    switch (proto_cache_find(&cache, p->from.ip, p->from.port, req, &hit)) {
+    case PROTO_CACHE_HIT:
+        stats.cache_hits++;
+        reply(&p->from, hit->reply, hit->len);
+        return 1;
+    case PROTO_CACHE_CONFLICT:
+        reply_error(&p->from, req->id, "id already used for another request; use a fresh id");
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static void handle(const struct pending *p)
@@ -140,18 +180,11 @@ static void handle(const struct pending *p)
     size_t len;
     stats.requests++;
     if (p->too_long || proto_parse(p->msg, p->len, &req, why, sizeof(why))) {
-        stats.errors++;
-        len = proto_format_err(out, p->too_long ? "" : req.id,
-                               p->too_long ? "request too long" : why);
-        reply(&p->from, out, len);
+        reply_error(&p->from, p->too_long ? "" : req.id, p->too_long ? "request too long" : why);
         return;
     }
-    const struct proto_cache_entry *hit = proto_cache_find(&cache, p->from.ip, req.id);
-    if (hit) {
-        stats.cache_hits++;
-        reply(&p->from, hit->reply, hit->len);
+    if (answer_from_cache(p, &req))
         return;
-    }
     if (req.verb == PROTO_PING) {
         int n = snprintf(out, sizeof(out), "pong id=%s cpus=%u\n", *req.id ? req.id : "-",
                          tf_cpu_count());
@@ -170,7 +203,7 @@ static void handle(const struct pending *p)
         stats.ok++;
         len = proto_format_ok(out, &req, &r);
     }
-    proto_cache_put(&cache, p->from.ip, req.id, out, len);
+    proto_cache_put(&cache, p->from.ip, p->from.port, &req, out, len);
     reply(&p->from, out, len);
 }
 
@@ -178,10 +211,16 @@ static void handle(const struct pending *p)
  * waiting and timeout_ns is TF_UDP_NONBLOCK). */
 static int receive(struct pending *p, uint64_t timeout_ns)
 {
-    int n = tf_udp_recv(sock, p->msg, sizeof(p->msg), &p->from, timeout_ns);
-    p->too_long = n == TF_EMSGSIZE;
-    p->len = n >= 0 ? (size_t)n : 0;
-    return p->too_long ? 0 : n;
+    for (;;) {
+        int n = tf_udp_recv(sock, p->msg, sizeof(p->msg), &p->from, timeout_ns);
+        p->too_long = n == TF_EMSGSIZE;
+        p->len = n >= 0 ? (size_t)n : 0;
+        if (n < 0 && !p->too_long)
+            return n;
+        if (proto_may_answer(p->msg, p->len, p->from.port, own_port))
+            return (int)p->len;
+        stats.ignored++; /* a reply, or from a service port: answering could start a loop */
+    }
 }
 
 /* Takes in what arrived while a request was computed: up to queue_max are kept, the rest are
@@ -197,16 +236,11 @@ static void drain(void)
         struct proto_request req;
         char out[PROTO_REPLY_MAX], why[160];
         int parsed = !p.too_long && !proto_parse(p.msg, p.len, &req, why, sizeof(why));
-        const struct proto_cache_entry *hit =
-            parsed ? proto_cache_find(&cache, p.from.ip, req.id) : NULL;
         stats.requests++;
-        if (hit) {
-            stats.cache_hits++;
-            reply(&p.from, hit->reply, hit->len);
-        } else {
-            stats.busy++;
-            reply(&p.from, out, proto_format_busy(out, parsed ? req.id : ""));
-        }
+        if (parsed && answer_from_cache(&p, &req))
+            continue;
+        stats.busy++;
+        reply(&p.from, out, proto_format_busy(out, parsed ? req.id : ""));
     }
 }
 
@@ -233,10 +267,13 @@ int main(void)
     allow_quit = o && !strcmp(o, "1");
     int rc = tf_net_start(0);
     if (rc < 0) {
-        fprintf(stderr, "primes: no network: %s\n", tf_strerror(rc));
+        fprintf(stderr, "primes: no network: %s%s\n", tf_strerror(rc),
+                rc == TF_ENODEV ? " (boot with a network card: tf-run --udp HOST:7070 or --net)"
+                                : "");
         return 1;
     }
-    sock = tf_udp_bind((uint16_t)port);
+    own_port = (uint16_t)port;
+    sock = tf_udp_bind(own_port);
     if (sock < 0) {
         fprintf(stderr, "primes: cannot bind UDP port %lu: %s\n", port, tf_strerror(sock));
         return 1;

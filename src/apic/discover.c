@@ -27,7 +27,7 @@ static void report(const struct acpi_root *root, const struct madt_info *info)
                 "taskfarm: the MADT lists %u CPUs; this build supports %u, the rest are "
                 "left out\n",
                 info->enabled, info->stored);
-    if (info->online_capable && !tf_option("quiet"))
+    if (info->online_capable && !runtime_option_on("quiet"))
         printf("taskfarm: %u more CPU%s online capable but not enabled by the firmware; not "
                "started\n",
                info->online_capable, info->online_capable == 1 ? "" : "s");

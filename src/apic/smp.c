@@ -256,7 +256,7 @@ unsigned smp_start(void)
         fprintf(stderr, "taskfarm: the core refused the CPU table; running on the BSP only\n");
         count = 1;
     } else {
-        if (mode != x2apic && !tf_option("quiet"))
+        if (mode != x2apic && !runtime_option_on("quiet"))
             printf("taskfarm: the LAPIC is in x2APIC mode already; keeping it\n");
         x2apic = (int)mode;
         if (count > 1)
@@ -265,7 +265,7 @@ unsigned smp_start(void)
     all_online_tsc = count > 1 ? all_online_tsc : x86_rdtsc();
     cpus_online = count_online(count);
     smp_topology(count);
-    if (!tf_option("quiet")) {
+    if (!runtime_option_on("quiet")) {
         print_table(count, x2apic);
         printf("taskfarm: park %s after %llu us of spinning\n", park_policy_name(),
                (unsigned long long)(park_spin_ns() / 1000));

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <reent.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -101,8 +102,17 @@ static void run_exit_hooks(void)
     }
 }
 
+/* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
+ * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
 {
+    if (code < 0 || code > KABI_EXIT_USER_MAX) {
+        char msg[96];
+        int n = snprintf(msg, sizeof(msg), "exit(%d): exit codes are 0-%d; exiting with %d\n", code,
+                         KABI_EXIT_USER_MAX, KABI_EXIT_USER_MAX);
+        usys_write(msg, (size_t)n);
+        code = KABI_EXIT_USER_MAX;
+    }
     run_exit_hooks();
     usys_exit(code);
 }
@@ -165,7 +175,7 @@ int kill(int pid, int sig)
 {
     (void)sig;
     if (pid == 1) /* raise() and abort(): the machine is the process */
-        _exit(KABI_EXIT_SIGNAL);
+        usys_exit(KABI_EXIT_SIGNAL);
     errno = ESRCH;
     return -1;
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define RUNTIME_MAX_ARGS      64
 #define RUNTIME_MAX_OPTIONS   32
@@ -46,5 +47,18 @@ int runtime_on_exit(void (*hook)(void));
 
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
+
+/* option_check.c: keeps the option words of opts[0..n) that name an option of the runtime's or
+ * of own[0..nown) (the program's TF_OPTION declarations) with a value of the form it accepts,
+ * in order, and returns how many; each other word gets one line through warn(). */
+struct tf_option_decl;
+int runtime_options_check(char **opts, int n, const struct tf_option_decl *own, size_t nown,
+                          void (*warn)(const char *line));
+/* 1 when `value` has the form `accepts` describes (see option_check.c). */
+int runtime_option_value_ok(const char *accepts, const char *value);
+/* Prints every option and what it accepts (tf.help=1). */
+void runtime_options_list(const struct tf_option_decl *own, size_t nown, FILE *out);
+/* 1 when the flag option tf.NAME is 1 (tf.quiet=0 is not quiet). */
+int runtime_option_on(const char *name);
 
 #endif

@@ -97,13 +97,35 @@ static void read_boot_information(uint32_t magic, uint64_t info)
         runtime_heap_init(start, end);
 }
 
+extern const struct tf_option_decl __start_tf_options[] __attribute__((weak));
+extern const struct tf_option_decl __stop_tf_options[] __attribute__((weak));
+
+static void warn_option(const char *line)
+{
+    fputs(line, stderr);
+}
+
+/* Drops the option words that name no option or carry a bad value (with a warning each); with
+ * tf.help=1 lists the options and ends the guest. */
+static int check_options(char **opts, int n)
+{
+    size_t nown = (size_t)(__stop_tf_options - __start_tf_options);
+    n = runtime_options_check(opts, n, __start_tf_options, nown, warn_option);
+    runtime_options_set(opts, n);
+    if (runtime_option_on("help")) {
+        runtime_options_list(__start_tf_options, nown, stdout);
+        exit(0);
+    }
+    return n;
+}
+
 static int split_arguments(char ***argv)
 {
     int nopts = 0;
     memcpy(cmdline_words, runtime_boot.cmdline, sizeof(cmdline_words));
     int argc = bootinfo_split_cmdline(cmdline_words, argv_buf, RUNTIME_MAX_ARGS,
                                       RUNTIME_OPTION_PREFIX, opts_buf, RUNTIME_MAX_OPTIONS, &nopts);
-    runtime_options_set(opts_buf, nopts);
+    runtime_options_set(opts_buf, check_options(opts_buf, nopts));
     if (argc < 0) {
         fprintf(stderr, "taskfarm: more than %d arguments or %d tf. options; the rest dropped\n",
                 RUNTIME_MAX_ARGS, RUNTIME_MAX_OPTIONS);

@@ -105,12 +105,16 @@ struct kabi_smp_setup {
 #define KABI_ETIMEDOUT 116
 #define KABI_ENODEV    19
 
-/* Exit codes the core uses on its own. Guest exit codes are 0-127 (the exit device carries 7
- * bits); an unhandled exception exits with KABI_EXIT_FAULT_BASE + vector. */
-#define KABI_EXIT_CODE_MAX   127
-#define KABI_EXIT_FAULT_BASE 96
-#define KABI_EXIT_PANIC      95 /* a broken invariant, or the runtime could not start */
-#define KABI_EXIT_SIGNAL     94 /* abort() or raise() of a fatal signal */
+/* Exit codes. The exit device carries 7 bits (0-127); 119-127 are left to the host's launcher
+ * (tf-run: a reset, its timeout, its own failures), so the guest never exits with them.
+ * exit(n) and main's return take 0 to KABI_EXIT_USER_MAX; the core's own codes follow. */
+#define KABI_EXIT_USER_MAX      93
+#define KABI_EXIT_SIGNAL        94  /* abort() or raise() of a fatal signal */
+#define KABI_EXIT_PANIC         95  /* a broken invariant, or the runtime could not start */
+#define KABI_EXIT_FAULT_BASE    96  /* + vector: an unhandled exception with a vector below... */
+#define KABI_EXIT_FAULT_VECTORS 22  /* ...this (#DE to #CP) */
+#define KABI_EXIT_FAULT_OTHER   118 /* an unhandled exception or interrupt with any other vector */
+#define KABI_EXIT_CODE_MAX      118
 
 /* Boot handoff: the CPL0 core enters the runtime at __tf_user_entry(magic, info, tsc) on the BSP,
  * with the loader's magic and information pointer and the TSC read at the core's first

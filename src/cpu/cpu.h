@@ -46,7 +46,9 @@ static inline void cpu_relax(void)
 
 /* Calls fn(arg) so that a CPU exception inside it ends the call, not the machine. Returns 0 with
  * *ret = fn's result, or the exception's vector + 1 (> 0) when fn faulted; the CPU is then back on
- * the caller's stack, fit to run the next task. Not nestable. */
+ * the caller's stack, fit to run the next task. fn starts with the default floating-point
+ * environment (x87 and SSE control words, every exception masked, round to nearest), whatever
+ * earlier tasks set; the caller's environment is back when the call returns. Not nestable. */
 int cpu_call_contained(tf_task_fn fn, void *arg, uint64_t *ret);
 
 /* Time this CPU spent parked, and how often it was woken: for tf_cpu_stats. */

@@ -27,5 +27,5 @@ tf_prelink(OUTPUT ${host_object} ALL ${CMAKE_CURRENT_BINARY_DIR}/taskfarm-host-a
 add_library(taskfarm-host STATIC ${host_object})
 set_target_properties(taskfarm-host PROPERTIES LINKER_LANGUAGE C EXPORT_NAME host)
 target_include_directories(taskfarm-host INTERFACE ${public_include})
-target_link_libraries(taskfarm-host INTERFACE Threads::Threads)
+target_link_libraries(taskfarm-host INTERFACE Threads::Threads m) # m: fegetenv, fesetenv
 add_library(taskfarm::host ALIAS taskfarm-host)

@@ -169,7 +169,7 @@ static int setup_queues(void)
 
 static void report(const struct pci_device *d)
 {
-    if (tf_option("quiet"))
+    if (runtime_option_on("quiet"))
         return;
     printf("taskfarm: virtio-net at PCI %02x:%02x.%u, %s interface, %u+%u buffers, %s, timer %s",
            d->bus, d->dev, d->fn, nic.t.modern ? "virtio 1.0" : "legacy", nic.rx.size, nic.tx.size,

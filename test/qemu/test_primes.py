@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 
+import tfqemu
 from tfqemu import ACCEL, BUILD_DIR, TF_RUN, image
 
 PRIMES = os.path.join(BUILD_DIR, "examples", "primes")
@@ -61,12 +62,14 @@ class Guest:
                                *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=300)
 
-    def ask(self, text, timeout=60):
-        """one datagram, one reply, from a plain Python socket"""
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(timeout)
-            s.sendto(text if isinstance(text, bytes) else text.encode(), ("127.0.0.1", self.port))
-            return s.recv(2048).decode()
+    def ask(self, text, timeout=60, sock=None):
+        """one datagram, one reply, from a plain Python socket (a new one unless given)"""
+        if sock is None:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                return self.ask(text, timeout, s)
+        sock.settimeout(timeout)
+        sock.sendto(text if isinstance(text, bytes) else text.encode(), ("127.0.0.1", self.port))
+        return sock.recv(2048).decode()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -78,6 +81,13 @@ class Guest:
                 self.proc.wait()
         self.reader.join(timeout=5)
         self.proc.stdout.close()
+
+
+def stats_fields(line):
+    """The counters of a stats reply, as integers"""
+    m = re.match(r"stats id=\S+ (.*)", line.strip())
+    assert m, line
+    return {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(1).split())}
 
 
 def ok_fields(line):
@@ -142,17 +152,22 @@ class PrimesTest(unittest.TestCase):
                  ("", "err id=- empty request"),
                  (b"\x00\xff\xfe garbage", "err id=- request holds a NUL byte"),
                  ("x" * 600, "err id=- request too long")]
+        before = stats_fields(self.guest.ask("stats"))
         for text, want in cases:
             with self.subTest(text=text[:40]):
                 self.assertTrue(self.guest.ask(text).startswith(want), want)
         self.assertEqual(ok_fields(self.guest.ask("primes 2 1000 id=after"))["sum"], "336")
-        stats = self.guest.ask("stats")
-        self.assertRegex(stats, r"errors=(\d+)")
+        after = stats_fields(self.guest.ask("stats"))
+        self.assertEqual(after["errors"] - before["errors"], len(cases))
+        self.assertEqual(after["ok"] - before["ok"], 1)
+        self.assertEqual(after["requests"] - before["requests"], len(cases) + 2)  # + stats
+        self.assertEqual(after["limited"], before["limited"])  # within the burst allowance
 
     def test_repeated_id_is_answered_from_the_cache(self):
         before = self.guest.ask("stats")
-        first = self.guest.ask("primes 3 400000 id=cache-1")
-        again = self.guest.ask("primes 3 400000 id=cache-1")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a client's retry
+            first = self.guest.ask("primes 3 400000 id=cache-1", sock=s)
+            again = self.guest.ask("primes 3 400000 id=cache-1", sock=s)
         self.assertEqual(first, again)  # compute_us included: not computed again
         after = self.guest.ask("stats")
         hits = lambda s: int(re.search(r"cache_hits=(\d+)", s).group(1))
@@ -161,6 +176,65 @@ class PrimesTest(unittest.TestCase):
         self.assertEqual(oks(after) - oks(before), 1)
         # another id is computed
         self.assertNotEqual(self.guest.ask("primes 3 400000 id=cache-2").split()[1], "id=cache-1")
+
+    def test_reused_id_never_gets_another_requests_answer(self):
+        """Behind QEMU's user network every host client has the same address: the cache is
+        keyed by port too, and a reused id with another request is an error, not a stale
+        answer"""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(60)
+            s.sendto(b"primes 4 1000000 id=reuse", ("127.0.0.1", self.guest.port))
+            self.assertEqual(ok_fields(s.recv(2048).decode())["sum"], str(4 * PI[10**6]))
+            s.sendto(b"primes 2 5000 id=reuse", ("127.0.0.1", self.guest.port))
+            self.assertEqual(s.recv(2048).decode(),
+                             "err id=reuse id already used for another request; "
+                             "use a fresh id\n")
+            s.sendto(b"primes 4 1000000 id=reuse", ("127.0.0.1", self.guest.port))  # a retry
+            self.assertEqual(ok_fields(s.recv(2048).decode())["sum"], str(4 * PI[10**6]))
+        # another client (another port, same address) with the same id gets its own answer
+        f = ok_fields(self.guest.ask("primes 2 5000 id=reuse"))
+        self.assertEqual((f["n"], f["limit"], f["sum"]), ("2", "5000", str(2 * 669)))
+
+    def test_echoing_peer_gets_one_reply(self):
+        """An echoing peer (or a second server) sends every reply back: the server must not
+        answer replies, or one datagram would bounce between them for ever"""
+        before = stats_fields(self.guest.ask("stats"))
+        got = []
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.5)
+            s.sendto(b"bogus id=loop", ("127.0.0.1", self.guest.port))
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and len(got) < 100:
+                try:
+                    data = s.recv(2048)
+                except socket.timeout:
+                    continue
+                got.append(data.decode())
+                s.sendto(data, ("127.0.0.1", self.guest.port))  # echo it back
+        self.assertEqual(got, ["err id=loop unknown request 'bogus' (primes, ping, stats)\n"])
+        after = stats_fields(self.guest.ask("stats"))
+        self.assertEqual(after["ignored"] - before["ignored"], 1)
+        for reply in ("ok id=x n=1 limit=10 kernel=trial sum=4 cpus=1 compute_us=3", "busy id=x",
+                      "pong id=x cpus=2", "bye", "stats id=x requests=1 ok=1 errors=0"):
+            with self.subTest(reply=reply), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(1)
+                s.sendto(reply.encode(), ("127.0.0.1", self.guest.port))
+                self.assertRaises(socket.timeout, s.recv, 2048)
+        final = stats_fields(self.guest.ask("stats"))
+        self.assertEqual(final["ignored"] - after["ignored"], 5)
+
+    def test_well_known_source_ports_are_not_answered(self):
+        """echo, chargen, DNS and the like answer whatever reaches them: nothing from a port
+        below 1024 is a request"""
+        before = stats_fields(self.guest.ask("stats"))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0 if os.geteuid() else 7))
+            self.assertEqual(s.getsockname()[1], 7, "binding port 7 needs root")
+            s.settimeout(1)
+            s.sendto(b"ping id=from-echo", ("127.0.0.1", self.guest.port))
+            self.assertRaises(socket.timeout, s.recv, 2048)
+        after = stats_fields(self.guest.ask("stats"))
+        self.assertEqual(after["ignored"] - before["ignored"], 1)
 
 
 class LossyRelay:
@@ -256,4 +330,4 @@ class LossAndLoadTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()
