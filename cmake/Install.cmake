@@ -11,6 +11,7 @@
 #   bin/tf-run, tf-mkiso, tf-new, tf-client    boot an image, make an ISO, start a project, query
 #                                              the prime-count server
 #   share/taskfarm/python/tflib.py             tf-run's helpers
+#   share/man/man3/taskfarm.3                  the API's manual page (tools/header-man)
 #   share/doc/taskfarm/                        README, licences (the project's and newlib's)
 #
 # Every installed path is relative to the prefix, so the tree may be moved as a whole.
@@ -48,6 +49,14 @@ install(FILES ${PROJECT_BINARY_DIR}/taskfarm-host.pc DESTINATION ${CMAKE_INSTALL
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/tf-run ${PROJECT_SOURCE_DIR}/tools/tf-mkiso
                  ${PROJECT_SOURCE_DIR}/tools/tf-new
         TYPE BIN)
+# the taskfarm(3) manual page, made from the header
+add_custom_command(OUTPUT ${PROJECT_BINARY_DIR}/taskfarm.3
+  COMMAND ${PROJECT_SOURCE_DIR}/tools/header-man ${PROJECT_SOURCE_DIR}/include/taskfarm.h
+          ${PROJECT_VERSION} > ${PROJECT_BINARY_DIR}/taskfarm.3
+  DEPENDS ${PROJECT_SOURCE_DIR}/tools/header-man ${PROJECT_SOURCE_DIR}/include/taskfarm.h
+  COMMENT "Writing the taskfarm(3) manual page" VERBATIM)
+add_custom_target(taskfarm-man ALL DEPENDS ${PROJECT_BINARY_DIR}/taskfarm.3)
+install(FILES ${PROJECT_BINARY_DIR}/taskfarm.3 DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
 install(FILES ${PROJECT_SOURCE_DIR}/tools/tflib.py DESTINATION ${CMAKE_INSTALL_DATADIR}/taskfarm/python)
 if(TARGET tf-client)
   install(TARGETS tf-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

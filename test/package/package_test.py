@@ -117,7 +117,7 @@ INSTALLED = [
     "{lib}/cmake/taskfarm/taskfarmTargets.cmake", "{lib}/cmake/taskfarm/TaskfarmImage.cmake",
     "{lib}/pkgconfig/taskfarm-host.pc",
     "bin/tf-run", "bin/tf-mkiso", "bin/tf-new", "bin/tf-client",
-    "share/taskfarm/python/tflib.py",
+    "share/taskfarm/python/tflib.py", "share/man/man3/taskfarm.3",
     "share/doc/taskfarm/LICENSE", "share/doc/taskfarm/COPYING.NEWLIB",
 ]
 
