@@ -69,9 +69,9 @@ void smp_topology(unsigned count)
     struct topology_shifts shifts;
     topology_read(cpuid_regs, NULL, &shifts);
     for (unsigned i = 0; i < count; i++) {
-        struct topology_place p = topology_decode(&shifts, tf_percpus[i].apic_id);
-        tf_percpus[i].package = p.package;
-        tf_percpus[i].core = p.core;
-        tf_percpus[i].thread = p.thread;
+        struct topology_place p = topology_decode(&shifts, percpu_table[i].apic_id);
+        percpu_table[i].package = p.package;
+        percpu_table[i].core = p.core;
+        percpu_table[i].thread = p.thread;
     }
 }

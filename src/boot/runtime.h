@@ -12,7 +12,7 @@
 #define RUNTIME_MAX_OPTIONS   32
 #define RUNTIME_OPTION_PREFIX "tf."
 
-/* What the loader told us; valid from the start of tf_user_entry on. */
+/* What the loader told us; valid from the start of __tf_user_entry on. */
 extern struct bootinfo runtime_boot;
 /* TSC at the core's first instruction and at the runtime's first */
 extern uint64_t runtime_tsc_entry, runtime_tsc_main;
@@ -38,6 +38,12 @@ const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
 /* locks.c: releases the newlib locks the calling CPU holds (after a task faulted inside newlib);
  * returns how many, and sets *malloc_lock when malloc's was among them. */
 int locks_release_held(int *malloc_lock);
+
+/* newlib_glue.c: work _exit does before the machine stops, on every exit from CPL3 (exit, a
+ * return from main, abort), last registered first. A hook must be bounded in time, may run on any
+ * CPU, and must not exit. 0, or -1 when RUNTIME_EXIT_HOOKS are registered already. */
+#define RUNTIME_EXIT_HOOKS 4
+int runtime_on_exit(void (*hook)(void));
 
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
