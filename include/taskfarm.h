@@ -45,6 +45,25 @@ const char *tf_strerror(int err);
  * environment variable TF_NAME (upper case) plays the same part. */
 const char *tf_option(const char *name);
 
+/* A boot option of the program's own, declared at file scope so that the runtime knows it:
+ *
+ *     TF_OPTION(port, "1-65535");       tf.port=N, a whole number from 1 to 65535
+ *     TF_OPTION(mode, "fast|exact");    tf.mode=fast or tf.mode=exact
+ *
+ * At boot, the guest runtime warns about every tf.NAME that neither it nor the program declares,
+ * and about a value that is not of the declared form ("a|b|c": one of these words; "N-M": a
+ * whole number from N to M; "A.B.C.D": an IPv4 address; "A.B.C.D/PREFIX"; anything with a blank
+ * is a description and accepts any value); such words are dropped, so tf_option() returns NULL
+ * for them. tf.help=1 lists every option and exits. On Linux the declaration is accepted and the
+ * environment is not checked. */
+struct tf_option_decl {
+    const char *name;    /* NAME of tf.NAME */
+    const char *accepts; /* the form of its value, as above */
+};
+#define TF_OPTION(name, accepts)                                                                   \
+    static const struct tf_option_decl tf_option_decl_##name                                       \
+        __attribute__((used, section("tf_options"), aligned(sizeof(void *)))) = {#name, accepts}
+
 /* Bytes of RAM the boot loader's memory map reports as available. Guest only. */
 uint64_t tf_memory_bytes(void);
 
@@ -192,9 +211,12 @@ struct tf_udp_peer {
 };
 
 /* Opens a UDP socket bound to `port` (0: a free port from 49152 up). At most 8 sockets are open
- * at once; each queues up to 8 datagrams that were received and not yet taken (more are dropped
- * and counted). Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC, TF_ENETDOWN, TF_EPERM.
- * Datagrams to a port nobody bound are dropped and counted. */
+ * at once; each queues up to TF_UDP_QUEUE_LEN datagrams that were received and not yet taken
+ * (more are dropped and counted in drop_queue_full). Frames wait in the network card (256 of
+ * them) until tf_udp_recv finds its socket's queue empty, so a burst is not lost while the
+ * program takes its datagrams one by one. Returns a socket number (>= 0), TF_EADDRINUSE,
+ * TF_ENOSPC, TF_ENETDOWN, TF_EPERM. Datagrams to a port nobody bound are dropped and counted. */
+#define TF_UDP_QUEUE_LEN 64
 int tf_udp_bind(uint16_t port);
 
 /* Receives one datagram into buf (at most len bytes) and says who sent it. Blocks until one

@@ -47,6 +47,8 @@ static unsigned format_stats(char *out, size_t size)
     return used < size ? (unsigned)used : (unsigned)size;
 }
 
+TF_OPTION(echo_port, "1-65535");
+
 static void print_address(const char *what, uint32_t ip)
 {
     printf("%s%u.%u.%u.%u", what, ip >> 24, (ip >> 16) & 0xFF, (ip >> 8) & 0xFF, ip & 0xFF);
@@ -62,7 +64,8 @@ int main(void)
     }
     int rc = tf_net_start(0);
     if (rc < 0) {
-        fprintf(stderr, "echo: no network: %s\n", tf_strerror(rc));
+        fprintf(stderr, "echo: no network: %s%s\n", tf_strerror(rc),
+                rc == TF_ENODEV ? " (boot with a network card: tf-run --udp or --net)" : "");
         return 1;
     }
     struct tf_net_config config;

@@ -9,7 +9,11 @@
  * UDP loses datagrams: each request carries an id; without an answer within the timeout (first
  * --timeout ms, doubling up to 8 s) the client sends it again, and a server that has answered that
  * id already replies from its cache. A "busy" reply is retried the same way. The client gives up
- * after --max-wait seconds (exit status 3); an "err" reply ends it with status 1. */
+ * after --max-wait seconds (exit status 3); an "err" reply ends it with status 1.
+ *
+ * "quit" is the exception: the guest ends after its reply, so a lost reply is never repeated and
+ * waiting longer does not help. For --request quit the client gives up after QUIT_WAIT_MS unless
+ * --max-wait says otherwise. */
 #define _GNU_SOURCE
 #include "protocol.h"
 
@@ -27,6 +31,7 @@
 
 #define SERVERS_MAX    64
 #define TIMEOUT_CAP_MS 8000
+#define QUIT_WAIT_MS   2000
 #define EXIT_ERR_REPLY 1
 #define EXIT_USAGE     2
 #define EXIT_GAVE_UP   3
@@ -51,7 +56,7 @@ static struct {
     uint64_t limit;
     const char *kernel, *raw, *id;
     uint64_t timeout_ms, max_wait_ms;
-    int json, verbose;
+    int json, verbose, max_wait_set;
 } opt = {.kernel = "trial", .timeout_ms = 500, .max_wait_ms = 300000};
 
 static uint64_t now_ms(void)
@@ -106,6 +111,12 @@ static int open_server(const char *spec)
     return fd;
 }
 
+/* The request is "quit" (its first word) */
+static int is_quit(const char *request)
+{
+    return !strncmp(request, "quit", 4) && strchr(" \t\r\n", request[4]);
+}
+
 static int parse_args(int argc, char **argv)
 {
     int positional = 0;
@@ -126,6 +137,7 @@ static int parse_args(int argc, char **argv)
             opt.timeout_ms = strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--max-wait") && more) {
             opt.max_wait_ms = (uint64_t)(strtod(argv[++i], NULL) * 1000);
+            opt.max_wait_set = 1;
         } else if (!strcmp(a, "--json")) {
             opt.json = 1;
         } else if (!strcmp(a, "-v")) {
@@ -150,6 +162,8 @@ static int parse_args(int argc, char **argv)
                 PROTO_ID_MAX - 4);
         return -1;
     }
+    if (opt.raw && is_quit(opt.raw) && !opt.max_wait_set)
+        opt.max_wait_ms = QUIT_WAIT_MS;
     if (opt.raw)
         return opt.n == 1 && positional == 0 ? 0 : -1;
     return positional == 2 && opt.tasks >= (uint32_t)opt.n ? 0 : -1;
@@ -310,7 +324,9 @@ int main(int argc, char **argv)
     make_requests();
     uint64_t start_us = now_us();
     if (wait_all(start_us / 1000)) {
-        fprintf(stderr, "tf-client: no answer within %.1f s\n", (double)opt.max_wait_ms / 1000);
+        fprintf(stderr, "tf-client: no answer within %.1f s%s\n", (double)opt.max_wait_ms / 1000,
+                opt.raw && is_quit(opt.raw) ? " (the guest may have stopped before its reply left)"
+                                            : "");
         return EXIT_GAVE_UP;
     }
     return report(now_us() - start_us);

@@ -43,11 +43,16 @@ struct task {
     int cpu;
 };
 
-static uint64_t now_us(void)
+static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_us(void)
+{
+    return now_ns() / 1000u;
 }
 
 static void *thread_main(void *arg)
@@ -163,12 +168,53 @@ static int parse_mode(const char *a)
     return -1;
 }
 
+#ifdef PRIMES_HOST_FARM
+static const char prog[] = "primes-host";
+#else
+static const char prog[] = "primes-linux";
+#endif
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s --threads N|--procs N [--kernel trial|sieve] L\n"
+            "       %s --serve PORT --threads|--procs\n",
+            prog, prog);
+#ifdef PRIMES_HOST_FARM
+    fprintf(out, "       %s --farm N [--kernel trial|sieve] L | --serve PORT --farm\n", prog);
+#endif
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: primes-linux --threads N|--procs N [--kernel trial|sieve] L\n"
-                    "       primes-linux --serve PORT --threads|--procs\n"
-                    "       (primes-host: --farm N, and --serve PORT --farm)\n");
+    print_usage(stderr);
+    fprintf(stderr, "(%s --help says more)\n", prog);
     return 2;
+}
+
+static int help(void)
+{
+    print_usage(stdout);
+    printf("\nThe Linux reference of the prime-count experiment: N tasks, each counting the primes "
+           "below L,\nand the sum of their counts, printed as the guest server's reply line.\n\n"
+           "  --threads N      run the N tasks on N threads\n"
+           "  --procs N        run them on N processes\n"
+#ifdef PRIMES_HOST_FARM
+           "  --farm N         run them through the taskfarm scheduler on Linux (TF_CPUS=n "
+           "threads)\n"
+#endif
+           "  --kernel K       trial (trial division, the default) or sieve\n"
+           "  --serve PORT     answer the guest server's UDP protocol (docs/protocol.md) on "
+           "PORT,\n"
+           "                   each request on threads, processes%s\n"
+           "  --help           this text\n",
+#ifdef PRIMES_HOST_FARM
+           " or the farm"
+#else
+           ""
+#endif
+    );
+    return 0;
 }
 
 /* Runs the request's tasks; 0 with *r filled, or -1 with the reason in why. */
@@ -205,47 +251,70 @@ static int compute(const struct proto_request *req, enum mode m, struct proto_re
     return 0;
 }
 
+/* The reply to one datagram from ip:port into `out`: its length, or 0 when none is sent (replies
+ * and service ports are never answered, error replies are rate-limited), as the guest server. */
+static size_t answer(const char *msg, size_t n, uint32_t ip, uint16_t port, unsigned own_port,
+                     enum mode m, char *out)
+{
+    static struct proto_cache cache;
+    static struct proto_limiter errors;
+    struct proto_request req;
+    const struct proto_cache_entry *hit;
+    struct proto_result r;
+    char why[160];
+    if (!proto_may_answer(msg, n, port, (uint16_t)own_port))
+        return 0;
+    if (proto_parse(msg, n, &req, why, sizeof(why)))
+        return proto_limiter_take(&errors, now_ns()) ? proto_format_err(out, req.id, why) : 0;
+    switch (proto_cache_find(&cache, ip, port, &req, &hit)) {
+    case PROTO_CACHE_HIT:
+        memcpy(out, hit->reply, hit->len);
+        return hit->len;
+    case PROTO_CACHE_CONFLICT:
+        return proto_limiter_take(&errors, now_ns())
+                   ? proto_format_err(out, req.id,
+                                      "id already used for another request; use a fresh id")
+                   : 0;
+    default:
+        break;
+    }
+    if (req.verb == PROTO_PING)
+        return (size_t)snprintf(out, PROTO_REPLY_MAX, "pong id=%s cpus=%ld\n",
+                                *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
+    if (req.verb == PROTO_STATS)
+        return proto_format_err(out, req.id, "stats: not kept by the Linux reference");
+    if (req.verb == PROTO_CANCEL) /* it reads the next request only after the last is done */
+        return proto_format_err(out, req.id, "nothing to cancel with this id");
+    size_t len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
+                                                        : proto_format_ok(out, &req, &r);
+    proto_cache_put(&cache, ip, port, &req, out, len);
+    return len;
+}
+
 /* The guest server's protocol over a Linux UDP socket, with the same reply cache. */
 static int serve(unsigned port, enum mode m)
 {
-    static struct proto_cache cache;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET,
                                .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_ANY)};
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        fprintf(stderr, "primes-linux: UDP port %u: %s\n", port, strerror(errno));
+        fprintf(stderr, "%s: UDP port %u: %s\n", prog, port, strerror(errno));
         return 1;
     }
-    printf("primes-linux: listening on UDP port %u (%s)\n", port, mode_names[m]);
+    printf("%s: listening on UDP port %u (%s)\n", prog, port, mode_names[m]);
     fflush(stdout);
     for (;;) {
-        char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX], why[160];
+        char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX];
         struct sockaddr_in from;
         socklen_t fromlen = sizeof(from);
         ssize_t n = recvfrom(fd, msg, sizeof(msg), 0, (struct sockaddr *)&from, &fromlen);
         if (n < 0)
             continue;
-        struct proto_request req;
-        size_t len;
-        const struct proto_cache_entry *hit = NULL;
-        struct proto_result r;
-        if (proto_parse(msg, (size_t)n, &req, why, sizeof(why))) {
-            len = proto_format_err(out, req.id, why);
-        } else if ((hit = proto_cache_find(&cache, from.sin_addr.s_addr, req.id)) != NULL) {
-            memcpy(out, hit->reply, hit->len);
-            len = hit->len;
-        } else if (req.verb == PROTO_PING) {
-            len = (size_t)snprintf(out, sizeof(out), "pong id=%s cpus=%ld\n",
-                                   *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
-        } else if (req.verb == PROTO_STATS) {
-            len = proto_format_err(out, req.id, "stats: not kept by the Linux reference");
-        } else {
-            len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
-                                                         : proto_format_ok(out, &req, &r);
-            proto_cache_put(&cache, from.sin_addr.s_addr, req.id, out, len);
-        }
-        sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen);
+        size_t len =
+            answer(msg, (size_t)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), port, m, out);
+        if (len)
+            sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen);
     }
 }
 
@@ -256,6 +325,8 @@ int main(int argc, char **argv)
     unsigned long port = 0;
     char *end;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         if (!strcmp(argv[i], "--serve") && i + 1 < argc) {
             port = strtoul(argv[++i], &end, 10);
             if (*end || port < 1 || port > 65535)
@@ -285,7 +356,7 @@ int main(int argc, char **argv)
     struct proto_result r;
     char line[PROTO_REPLY_MAX], why[160];
     if (compute(&req, (enum mode)mode, &r, why, sizeof(why))) {
-        fprintf(stderr, "primes-linux: %s\n", why);
+        fprintf(stderr, "%s: %s\n", prog, why);
         return 1;
     }
     proto_format_ok(line, &req, &r);

@@ -141,8 +141,20 @@ int proto_parse(const char *msg, size_t len, struct proto_request *req, char *wh
         req->verb = w[0][0] == 'p' ? PROTO_PING : PROTO_STATS;
         return parse_options(w + 1, n - 1, req, why, why_len);
     }
-    snprintf(why, why_len, "unknown request '%.20s' (primes, ping, stats)", w[0]);
+    if (!strcmp(w[0], "cancel")) {
+        req->verb = PROTO_CANCEL;
+        if (parse_options(w + 1, n - 1, req, why, why_len))
+            return -1;
+        return *req->id ? 0 : fail(why, why_len, "usage: cancel id=ID");
+    }
+    snprintf(why, why_len, "unknown request '%.20s' (primes, ping, stats, cancel)", w[0]);
     return -1;
+}
+
+uint64_t proto_work(const struct proto_request *req)
+{
+    uint64_t one = primes_work(req->kernel, req->limit);
+    return req->tasks && one > UINT64_MAX / req->tasks ? UINT64_MAX : one * req->tasks;
 }
 
 static const char *shown_id(const char *id)
@@ -197,31 +209,100 @@ int proto_parse_ok(const char *line, char *id_out, struct proto_request *req,
     return 0;
 }
 
-const struct proto_cache_entry *proto_cache_find(const struct proto_cache *c, uint32_t peer,
-                                                 const char *id)
+/* The first word of a datagram, up to 8 bytes, NUL-terminated into `word`. */
+static void first_word(const char *msg, size_t len, char word[9])
 {
-    if (!id || !*id)
-        return NULL;
-    for (int i = 0; i < PROTO_CACHE_ENTRIES; i++)
-        if (c->e[i].stamp && c->e[i].peer == peer && !strcmp(c->e[i].id, id))
-            return &c->e[i];
+    size_t i = 0, k = 0;
+    while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
+        i++;
+    for (; i < len && k < 8 && msg[i] != ' ' && msg[i] != '\t' && msg[i] != '\n'; i++)
+        word[k++] = msg[i];
+    word[k] = '\0';
+}
+
+static int holds(const char *msg, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (!memcmp(msg + i, needle, n))
+            return 1;
+    return 0;
+}
+
+int proto_may_answer(const char *msg, size_t len, uint16_t src_port, uint16_t own_port)
+{
+    static const char *const replies[] = {"ok", "err", "busy", "pong", "bye"};
+    char word[9];
+    if (src_port < 1024 || src_port == own_port)
+        return 0;
+    first_word(msg, len, word);
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
+        if (!strcmp(word, replies[i]))
+            return 0;
+    /* "stats" is a request too; its reply is the one that carries counters */
+    return !(!strcmp(word, "stats") && holds(msg, len, " requests="));
+}
+
+#define PROTO_ERR_COST_NS (1000000000ull / PROTO_ERR_PER_SECOND)
+
+int proto_limiter_take(struct proto_limiter *l, uint64_t now_ns)
+{
+    const uint64_t full = PROTO_ERR_BURST * PROTO_ERR_COST_NS;
+    uint64_t gained = l->last_ns && now_ns > l->last_ns ? now_ns - l->last_ns : 0;
+    if (!l->last_ns || gained >= full - l->credit_ns)
+        l->credit_ns = full;
+    else
+        l->credit_ns += gained;
+    l->last_ns = now_ns;
+    if (l->credit_ns < PROTO_ERR_COST_NS)
+        return 0;
+    l->credit_ns -= PROTO_ERR_COST_NS;
+    return 1;
+}
+
+int proto_request_same(const struct proto_request *a, const struct proto_request *b)
+{
+    return a->verb == b->verb && a->tasks == b->tasks && a->limit == b->limit &&
+           a->kernel == b->kernel;
+}
+
+static struct proto_cache_entry *cache_slot(const struct proto_cache *c, uint32_t ip, uint16_t port,
+                                            const char *id)
+{
+    for (int i = 0; i < PROTO_CACHE_ENTRIES; i++) {
+        const struct proto_cache_entry *e = &c->e[i];
+        if (e->stamp && e->ip == ip && e->port == port && !strcmp(e->req.id, id))
+            return (struct proto_cache_entry *)e;
+    }
     return NULL;
 }
 
-void proto_cache_put(struct proto_cache *c, uint32_t peer, const char *id, const char *reply,
-                     size_t len)
+enum proto_cache_verdict proto_cache_find(const struct proto_cache *c, uint32_t ip, uint16_t port,
+                                          const struct proto_request *req,
+                                          const struct proto_cache_entry **hit)
 {
-    if (!id || !*id || len >= PROTO_REPLY_MAX)
+    const struct proto_cache_entry *e = *req->id ? cache_slot(c, ip, port, req->id) : NULL;
+    *hit = e;
+    if (!e)
+        return PROTO_CACHE_MISS;
+    return proto_request_same(&e->req, req) ? PROTO_CACHE_HIT : PROTO_CACHE_CONFLICT;
+}
+
+void proto_cache_put(struct proto_cache *c, uint32_t ip, uint16_t port,
+                     const struct proto_request *req, const char *reply, size_t len)
+{
+    if (!*req->id || len >= PROTO_REPLY_MAX)
         return;
-    struct proto_cache_entry *slot = (struct proto_cache_entry *)proto_cache_find(c, peer, id);
+    struct proto_cache_entry *slot = cache_slot(c, ip, port, req->id);
     if (!slot) { /* an empty entry (stamp 0), else the one stored longest ago */
         slot = &c->e[0];
         for (int i = 1; i < PROTO_CACHE_ENTRIES; i++)
             if (c->e[i].stamp < slot->stamp)
                 slot = &c->e[i];
     }
-    slot->peer = peer;
-    memcpy(slot->id, id, strlen(id) + 1);
+    slot->ip = ip;
+    slot->port = port;
+    slot->req = *req;
     memcpy(slot->reply, reply, len);
     slot->reply[len] = '\0';
     slot->len = len;

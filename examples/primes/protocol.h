@@ -15,7 +15,7 @@
 #define PROTO_REQUEST_MAX  512  /* longer datagrams are refused */
 #define PROTO_DEFAULT_PORT 7070
 
-enum proto_verb { PROTO_PRIMES, PROTO_PING, PROTO_STATS };
+enum proto_verb { PROTO_PRIMES, PROTO_PING, PROTO_STATS, PROTO_CANCEL };
 
 struct proto_request {
     enum proto_verb verb;
@@ -41,6 +41,13 @@ struct proto_result {
     uint64_t compute_us; /* from the first submit to the last result */
 };
 
+/* The largest work (docs/protocol.md) a request may ask for unless the server is told otherwise
+ * (the guest's boot option tf.max_work): about an hour of one core's trial division here. */
+#define PROTO_MAX_WORK_DEFAULT 100000000000000ull /* 10^14 */
+/* The work a prime-count request asks for: N times primes_work(kernel, L), UINT64_MAX when that
+ * does not fit 64 bits. */
+uint64_t proto_work(const struct proto_request *req);
+
 /* Replies; each returns the length written (always < PROTO_REPLY_MAX, NUL-terminated). */
 size_t proto_format_ok(char *out, const struct proto_request *req, const struct proto_result *r);
 size_t proto_format_err(char *out, const char *id, const char *why);
@@ -52,12 +59,38 @@ size_t proto_format_busy(char *out, const char *id);
 int proto_parse_ok(const char *line, char *id_out, struct proto_request *req,
                    struct proto_result *r);
 
-/* A small cache of replies by (peer address, id), so that a client's retry of a request already
- * answered gets the same reply without recomputing. Least recently stored entries go first. */
+/* Whether a datagram that arrived from source port `src_port` may be answered at all. 0 for
+ * replies (datagrams whose first word is ok, err, busy, pong or bye, or a stats reply): answering
+ * them is how two servers, or a server and any echoing peer, would bounce one spoofed datagram
+ * between them for ever. 0 too for datagrams from the well-known ports (below 1024: echo,
+ * chargen, DNS, NTP, ... answer whatever reaches them, and no client sends from there) and
+ * from the server's own port `own_port` (only another server sends from there). 1 otherwise. */
+int proto_may_answer(const char *msg, size_t len, uint16_t src_port, uint16_t own_port);
+
+/* A token bucket for error replies: at most PROTO_ERR_BURST at once and PROTO_ERR_PER_SECOND on
+ * average; errors past that are not answered (and counted by the caller). */
+#define PROTO_ERR_PER_SECOND 100
+#define PROTO_ERR_BURST      20
+struct proto_limiter {
+    uint64_t credit_ns; /* saved-up time, at most PROTO_ERR_BURST replies' worth */
+    uint64_t last_ns;   /* when credit_ns was last brought up to date; 0: never */
+};
+/* 1 when a reply may go out at `now_ns` (and takes its token), 0 when the bucket is empty. */
+int proto_limiter_take(struct proto_limiter *l, uint64_t now_ns);
+
+/* 1 when two parsed requests ask for the same thing (verb, N, L, kernel; the id is not looked
+ * at). */
+int proto_request_same(const struct proto_request *a, const struct proto_request *b);
+
+/* A small cache of replies by (peer address, peer port, id), so that a client's retry of a
+ * request already answered gets the same reply without recomputing. Each entry also keeps the
+ * request it answers: a request that reuses a cached id for something else is a conflict, never
+ * answered from the cache. Least recently stored entries go first. */
 #define PROTO_CACHE_ENTRIES 64
 struct proto_cache_entry {
-    uint32_t peer;
-    char id[PROTO_ID_MAX + 1];
+    uint32_t ip;
+    uint16_t port;
+    struct proto_request req; /* what was asked, with its id */
     char reply[PROTO_REPLY_MAX];
     size_t len;
     uint64_t stamp; /* 0: empty */
@@ -66,10 +99,17 @@ struct proto_cache {
     struct proto_cache_entry e[PROTO_CACHE_ENTRIES];
     uint64_t clock;
 };
-/* The cached reply for (peer, id), or NULL; an empty id is never cached. */
-const struct proto_cache_entry *proto_cache_find(const struct proto_cache *c, uint32_t peer,
-                                                 const char *id);
-void proto_cache_put(struct proto_cache *c, uint32_t peer, const char *id, const char *reply,
-                     size_t len);
+enum proto_cache_verdict {
+    PROTO_CACHE_MISS,     /* nothing stored for this peer and id (or the request has no id) */
+    PROTO_CACHE_HIT,      /* *hit is the reply to this very request */
+    PROTO_CACHE_CONFLICT, /* this peer used this id for another request: *hit is that one */
+};
+/* Looks `req` (with its id) up for the peer at ip:port. */
+enum proto_cache_verdict proto_cache_find(const struct proto_cache *c, uint32_t ip, uint16_t port,
+                                          const struct proto_request *req,
+                                          const struct proto_cache_entry **hit);
+/* Stores the reply to `req` from ip:port; a request without an id is never stored. */
+void proto_cache_put(struct proto_cache *c, uint32_t ip, uint16_t port,
+                     const struct proto_request *req, const char *reply, size_t len);
 
 #endif

@@ -1,7 +1,16 @@
 /* CPL3: fault_call and the recovery entry the core resumes a faulting CPU at (see fault.h).
  *
  * fault_call(fn, arg, ret, info) frame, from the top: return address, RBP, RBX, R12-R15, ret,
- * info, one pad word (RSP 16-aligned at the call of fn). The context's rsp points at the pad. */
+ * info, and one word holding the caller's MXCSR (low 4 bytes) and x87 control word (the 2 bytes
+ * above), which also keeps RSP 16-aligned at the call of fn. The context's rsp points at that
+ * word.
+ *
+ * Every task starts with the default floating-point environment (FNINIT: x87 control word
+ * 0x37F, empty register stack, no pending exception; MXCSR X86_MXCSR_DEFAULT: every SSE
+ * exception masked, round to nearest), whatever the task before it on this CPU left: a task
+ * that unmasks an exception or changes the rounding mode changes only itself. The caller's
+ * control words are put back when fn returns or faults (the bootstrap CPU runs tasks inside
+ * tf_wait, and main's own environment must survive them). */
 #include "fault.h"
 #include "percpu.h"
 #include "x86.h"
@@ -20,6 +29,10 @@ fault_call:
         pushq   %rdx                    /* ret */
         pushq   %rcx                    /* info */
         subq    $8, %rsp
+        stmxcsr (%rsp)                  /* the caller's environment, back at 1: below */
+        fnstcw  4(%rsp)
+        fninit
+        ldmxcsr fault_mxcsr_default(%rip)
         movq    %gs:PERCPU_FAULT, %rax
         movq    %rsp, FAULT_CTX_RSP(%rax)
         movq    %rdi, %r11
@@ -46,15 +59,14 @@ fault_recover_entry:
         movq    %rdx, FAULT_INFO_RIP(%rax)
         movq    %rcx, FAULT_INFO_CR2(%rax)
         cld
-        /* The task's floating-point state may hold what raised the fault (an unmasked x87 or
-         * SSE exception, a pending x87 error that the next x87 instruction would raise again):
-         * the next task starts from the defaults. */
+        /* The task's x87 state may hold what raised the fault (a pending x87 error that the
+         * next x87 instruction would raise again): cleared before the caller's control word is
+         * loaded back below. */
         fninit
-        pushq   $X86_MXCSR_DEFAULT
-        ldmxcsr (%rsp)
-        addq    $8, %rsp
         movl    $-1, %eax
-1:      addq    $24, %rsp               /* pad, info, ret */
+1:      ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        addq    $24, %rsp               /* saved environment, info, ret */
         popq    %r15
         popq    %r14
         popq    %r13
@@ -63,5 +75,10 @@ fault_recover_entry:
         popq    %rbp
         ret
         .size   fault_call, . - fault_call
+
+        .section .rodata
+        .balign 4
+fault_mxcsr_default:
+        .long   X86_MXCSR_DEFAULT
 
         .section .note.GNU-stack, "", @progbits

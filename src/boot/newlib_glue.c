@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <reent.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -72,8 +73,47 @@ int read(int fd, void *buf, size_t len)
     return 0; /* standard input is empty */
 }
 
+static void (*exit_hooks[RUNTIME_EXIT_HOOKS])(void);
+static unsigned exit_hook_count;
+
+int runtime_on_exit(void (*hook)(void))
+{
+    unsigned n = __atomic_load_n(&exit_hook_count, __ATOMIC_RELAXED);
+    do {
+        if (n == RUNTIME_EXIT_HOOKS)
+            return -1;
+    } while (!__atomic_compare_exchange_n(&exit_hook_count, &n, n + 1, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    __atomic_store_n(&exit_hooks[n], hook, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* The first CPU to exit runs the hooks; another one exiting meanwhile goes straight on (the
+ * hooks only delay the end, they are not needed for it). */
+static void run_exit_hooks(void)
+{
+    static int started;
+    if (__atomic_exchange_n(&started, 1, __ATOMIC_RELAXED))
+        return;
+    for (unsigned i = __atomic_load_n(&exit_hook_count, __ATOMIC_RELAXED); i-- > 0;) {
+        void (*hook)(void) = __atomic_load_n(&exit_hooks[i], __ATOMIC_ACQUIRE);
+        if (hook)
+            hook();
+    }
+}
+
+/* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
+ * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
 {
+    if (code < 0 || code > KABI_EXIT_USER_MAX) {
+        char msg[96];
+        int n = snprintf(msg, sizeof(msg), "exit(%d): exit codes are 0-%d; exiting with %d\n", code,
+                         KABI_EXIT_USER_MAX, KABI_EXIT_USER_MAX);
+        usys_write(msg, (size_t)n);
+        code = KABI_EXIT_USER_MAX;
+    }
+    run_exit_hooks();
     usys_exit(code);
 }
 
@@ -135,7 +175,7 @@ int kill(int pid, int sig)
 {
     (void)sig;
     if (pid == 1) /* raise() and abort(): the machine is the process */
-        _exit(KABI_EXIT_SIGNAL);
+        usys_exit(KABI_EXIT_SIGNAL);
     errno = ESRCH;
     return -1;
 }

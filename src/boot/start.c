@@ -27,9 +27,9 @@ extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[], __ima
 
 struct bootinfo runtime_boot;
 uint64_t runtime_tsc_entry, runtime_tsc_main;
-struct tf_percpu tf_percpus[TF_MAX_CPUS];
+struct percpu percpu_table[TF_MAX_CPUS];
 /* The bootstrap CPU's stack while it runs main(); the core enters on its top. */
-char tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
+char __tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
 
 static char cmdline_words[BOOTINFO_CMDLINE_MAX];
 static char *argv_buf[RUNTIME_MAX_ARGS + 1];
@@ -59,7 +59,7 @@ static void say(const char *s)
  * below it. Its lowest page becomes a guard page. */
 static void guard_boot_stack(void)
 {
-    if (usys_call(KABI_SYS_GUARD_PAGE, (long)tf_boot_stack, 0, 0, 0) != 0)
+    if (usys_call(KABI_SYS_GUARD_PAGE, (long)__tf_boot_stack, 0, 0, 0) != 0)
         say("taskfarm: no guard page below the boot stack\n");
 }
 
@@ -97,13 +97,35 @@ static void read_boot_information(uint32_t magic, uint64_t info)
         runtime_heap_init(start, end);
 }
 
+extern const struct tf_option_decl __start_tf_options[] __attribute__((weak));
+extern const struct tf_option_decl __stop_tf_options[] __attribute__((weak));
+
+static void warn_option(const char *line)
+{
+    fputs(line, stderr);
+}
+
+/* Drops the option words that name no option or carry a bad value (with a warning each); with
+ * tf.help=1 lists the options and ends the guest. */
+static int check_options(char **opts, int n)
+{
+    size_t nown = (size_t)(__stop_tf_options - __start_tf_options);
+    n = runtime_options_check(opts, n, __start_tf_options, nown, warn_option);
+    runtime_options_set(opts, n);
+    if (runtime_option_on("help")) {
+        runtime_options_list(__start_tf_options, nown, stdout);
+        exit(0);
+    }
+    return n;
+}
+
 static int split_arguments(char ***argv)
 {
     int nopts = 0;
     memcpy(cmdline_words, runtime_boot.cmdline, sizeof(cmdline_words));
     int argc = bootinfo_split_cmdline(cmdline_words, argv_buf, RUNTIME_MAX_ARGS,
                                       RUNTIME_OPTION_PREFIX, opts_buf, RUNTIME_MAX_OPTIONS, &nopts);
-    runtime_options_set(opts_buf, nopts);
+    runtime_options_set(opts_buf, check_options(opts_buf, nopts));
     if (argc < 0) {
         fprintf(stderr, "taskfarm: more than %d arguments or %d tf. options; the rest dropped\n",
                 RUNTIME_MAX_ARGS, RUNTIME_MAX_OPTIONS);
@@ -132,10 +154,10 @@ uint64_t tf_boot_ns(void)
     return runtime_tsc_to_ns(runtime_tsc_main - runtime_tsc_entry);
 }
 
-_Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
+_Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
 {
     runtime_tsc_entry = tsc_entry;
-    struct tf_percpu *self = &tf_percpus[0];
+    struct percpu *self = &percpu_table[0];
     self->self = self;
     self->index = 0;
     self->reent = _impure_ptr;

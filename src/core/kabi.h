@@ -93,7 +93,7 @@ struct kabi_smp_setup {
     uint32_t count;                        /* CPUs including the BSP, at most TF_MAX_CPUS */
     uint32_t x2apic;                       /* nonzero: x2APIC mode on every CPU */
     uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
-    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters tf_ap_entry(index) on this stack */
+    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters __tf_ap_entry(index) on this stack */
 };
 #endif
 
@@ -105,16 +105,20 @@ struct kabi_smp_setup {
 #define KABI_ETIMEDOUT 116
 #define KABI_ENODEV    19
 
-/* Exit codes the core uses on its own. Guest exit codes are 0-127 (the exit device carries 7
- * bits); an unhandled exception exits with KABI_EXIT_FAULT_BASE + vector. */
-#define KABI_EXIT_CODE_MAX   127
-#define KABI_EXIT_FAULT_BASE 96
-#define KABI_EXIT_PANIC      95 /* a broken invariant, or the runtime could not start */
-#define KABI_EXIT_SIGNAL     94 /* abort() or raise() of a fatal signal */
+/* Exit codes. The exit device carries 7 bits (0-127); 119-127 are left to the host's launcher
+ * (tf-run: a reset, its timeout, its own failures), so the guest never exits with them.
+ * exit(n) and main's return take 0 to KABI_EXIT_USER_MAX; the core's own codes follow. */
+#define KABI_EXIT_USER_MAX      93
+#define KABI_EXIT_SIGNAL        94  /* abort() or raise() of a fatal signal */
+#define KABI_EXIT_PANIC         95  /* a broken invariant, or the runtime could not start */
+#define KABI_EXIT_FAULT_BASE    96  /* + vector: an unhandled exception with a vector below... */
+#define KABI_EXIT_FAULT_VECTORS 22  /* ...this (#DE to #CP) */
+#define KABI_EXIT_FAULT_OTHER   118 /* an unhandled exception or interrupt with any other vector */
+#define KABI_EXIT_CODE_MAX      118
 
-/* Boot handoff: the CPL0 core enters the runtime at tf_user_entry(magic, info, tsc) on the BSP,
+/* Boot handoff: the CPL0 core enters the runtime at __tf_user_entry(magic, info, tsc) on the BSP,
  * with the loader's magic and information pointer and the TSC read at the core's first
- * instruction, on the top of tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
+ * instruction, on the top of __tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
 #define KABI_BOOT_STACK_SIZE 0x100000
 #define KABI_MB1_MAGIC       0x2BADB002 /* EAX from a Multiboot1 loader */
 #define KABI_MB2_MAGIC       0x36D76289 /* EAX from a Multiboot2 loader */

@@ -26,8 +26,8 @@ _Noreturn void kcore_halt_forever(void)
 
 _Noreturn void kcore_exit(int code)
 {
-    if (code < 0 || code > KABI_EXIT_CODE_MAX)
-        code = KABI_EXIT_CODE_MAX;
+    if (code < 0 || code > KABI_EXIT_CODE_MAX) /* the runtime keeps user codes in range */
+        code = KABI_EXIT_PANIC;
     x86_outl(PLAT_DEBUG_EXIT_PORT, (uint32_t)code);
     if (poweroff_port)
         x86_outw(poweroff_port, poweroff_value);

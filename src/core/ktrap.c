@@ -1,7 +1,7 @@
 /* CPL0: CPU exceptions. Prints one report on the console (what happened, where, at which
  * privilege level, on which CPU, the registers and a frame-pointer backtrace) and leaves the
- * machine with KABI_EXIT_FAULT_BASE + vector, unless the CPU faulted at CPL3 inside a task, which
- * kfault.c ends instead. */
+ * machine with KABI_EXIT_FAULT_BASE + vector (KABI_EXIT_FAULT_OTHER past #CP), unless the CPU
+ * faulted at CPL3 inside a task, which kfault.c ends instead. */
 #include "kcore.h"
 #include "klapic.h"
 #include "platform.h"
@@ -151,5 +151,6 @@ void ktrap(struct trap_frame *tf)
     if (vector == X86_VEC_PF)
         page_fault_detail(tf->error);
     backtrace(tf);
-    kcore_exit(KABI_EXIT_FAULT_BASE + (int)vector);
+    kcore_exit(vector < KABI_EXIT_FAULT_VECTORS ? KABI_EXIT_FAULT_BASE + (int)vector
+                                                : KABI_EXIT_FAULT_OTHER);
 }

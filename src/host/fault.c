@@ -11,6 +11,7 @@
 #include "host.h"
 #include "cpu.h"
 
+#include <fenv.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,16 @@ static void on_fault(int sig, siginfo_t *si, void *context)
     siglongjmp(fault.back, 1);
 }
 
+/* The task runs in the default floating-point environment and the caller's comes back after it,
+ * as in the guest (fault_call.S): a task that unmasks an exception or changes the rounding mode
+ * changes only itself. */
 int cpu_call_contained(tf_task_fn fn, void *arg, uint64_t *ret)
 {
+    fenv_t caller;
+    fegetenv(&caller);
+    fesetenv(FE_DFL_ENV);
     if (sigsetjmp(fault.back, 0)) {
+        fesetenv(&caller);
         *ret = 0;
         return fault.vector + 1;
     }
@@ -80,6 +88,7 @@ int cpu_call_contained(tf_task_fn fn, void *arg, uint64_t *ret)
     uint64_t r = fn(arg);
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* disarmed after its last */
     fault.armed = 0;
+    fesetenv(&caller);
     *ret = r;
     return 0;
 }

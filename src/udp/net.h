@@ -96,10 +96,6 @@ enum net_verdict arp_input(const uint8_t *frame, const uint8_t *pkt, size_t len)
 /* The MAC address of `ip` on the local link: from the cache, or by asking (ARP_TRIES requests,
  * ARP_RETRY_NS apart, processing received frames meanwhile). 0 or TF_ETIMEDOUT. */
 int arp_resolve(uint32_t ip, uint8_t mac[ETH_ALEN]);
-/* Datagrams each socket holds until the program takes them. Frames wait in the NIC while the
- * program computes, and the first API call then moves all of them to their sockets: a server
- * that wants to answer a burst (even with "busy") needs room for it here. */
-#define NET_QUEUE_LEN 64
 
 #define ARP_TRIES    3
 #define ARP_RETRY_NS 1000000000ull /* RFC 1122 2.3.2.1: at most one request a second */

@@ -5,6 +5,9 @@
  *   farm malloc N         N tasks that allocate, fill, check and free memory on every CPU at once
  *   farm faults           tasks that divide by zero, touch an unmapped page, execute an invalid
  *                         opcode, overflow their stack; then a normal batch on every CPU
+ *   farm fpenv            tasks that unmask floating-point exceptions and change rounding and
+ *                         precision: every task must start with the default environment, and
+ *                         main's own (changed) environment must survive the tasks it runs
  * Every mode prints "farm: ok" last when all its checks passed and exits 0; otherwise it prints
  * what went wrong and exits 1. */
 #include <taskfarm.h>
@@ -245,10 +248,111 @@ static int run_faults(void)
     return run_results(4 * tf_cpu_count());
 }
 
+/* Floating-point environment (x87 control and status words, MXCSR), read and set directly:
+ * the values are the architectural defaults (Intel SDM vol. 1, 8.1.5 and 10.2.3). */
+#define FCW_DEFAULT     0x037F /* every x87 exception masked, 64-bit precision, round to nearest */
+#define FCW_ZM          0x0004 /* x87 divide-by-zero mask */
+#define FCW_PC          0x0300 /* precision control */
+#define FCW_RC_DOWN     0x0400
+#define FSW_TOP(sw)     (((sw) >> 11) & 7) /* x87 register stack top; 0 when empty after FNINIT */
+#define MXCSR_DEFAULT   0x1F80 /* every SSE exception masked, round to nearest, no flags */
+#define MXCSR_ZM        0x0200 /* SSE divide-by-zero mask */
+#define MXCSR_RC_DOWN   0x2000
+#define FPENV_BAD_MXCSR 1
+#define FPENV_BAD_FCW   2
+#define FPENV_BAD_STACK 4
+#define FPENV_BAD_DIV   8
+
+static uint32_t read_mxcsr(void)
+{
+    uint32_t v;
+    __asm__ volatile("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static void write_mxcsr(uint32_t v)
+{
+    __asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+static uint16_t read_fcw(void)
+{
+    uint16_t v;
+    __asm__ volatile("fnstcw %0" : "=m"(v));
+    return v;
+}
+
+static void write_fcw(uint16_t v)
+{
+    __asm__ volatile("fldcw %0" : : "m"(v));
+}
+
+/* Checks the environment the task starts with, divides by zero in SSE and x87 (which must give
+ * infinities, not #XM or #MF), then leaves the CPU as badly as a task can: divide-by-zero
+ * unmasked in both units, rounding down, single precision, a value left on the x87 stack. */
+static uint8_t *fpenv_cpu; /* 1 where task i ran on the bootstrap CPU */
+
+static uint64_t fpenv_task(void *arg)
+{
+    fpenv_cpu[(uintptr_t)arg] = tf_cpu_self() == 0;
+    uint64_t bad = 0;
+    uint16_t sw;
+    __asm__ volatile("fnstsw %0" : "=m"(sw));
+    bad |= read_mxcsr() != MXCSR_DEFAULT ? FPENV_BAD_MXCSR : 0;
+    bad |= read_fcw() != FCW_DEFAULT ? FPENV_BAD_FCW : 0;
+    bad |= FSW_TOP(sw) != 0 ? FPENV_BAD_STACK : 0;
+    volatile double zero = 0.0, q = 1.0 / zero;
+    volatile long double lzero = 0.0L, lq = 1.0L / lzero;
+    bad |= !(q > 1e308 && lq > 1e308L) ? FPENV_BAD_DIV : 0;
+    write_mxcsr((MXCSR_DEFAULT & ~MXCSR_ZM) | MXCSR_RC_DOWN);
+    __asm__ volatile("fnclex"); /* the division's flag would make the unmasking raise #MF */
+    write_fcw((FCW_DEFAULT & ~(FCW_ZM | FCW_PC)) | FCW_RC_DOWN);
+    __asm__ volatile("fld1"); /* not popped */
+    return bad;
+}
+
+/* More tasks than CPUs, so CPUs run several, each after one that spoiled the environment; with
+ * one CPU every task runs on the bootstrap CPU inside tf_wait_all, between main's own code. */
+static int run_fpenv(void)
+{
+    unsigned n = 8 * tf_cpu_count();
+    tf_task_t t[n];
+    uint64_t res[n];
+    int err[n];
+    if (!(fpenv_cpu = calloc(n, 1)))
+        return 1;
+    uint32_t main_mxcsr = MXCSR_DEFAULT | MXCSR_RC_DOWN;
+    uint16_t main_fcw = FCW_DEFAULT | FCW_RC_DOWN;
+    write_mxcsr(main_mxcsr);
+    write_fcw(main_fcw);
+    for (unsigned i = 0; i < n; i++)
+        t[i] = tf_submit(fpenv_task, (void *)(uintptr_t)i);
+    tf_wait_all(t, n, res, err);
+    uint32_t mxcsr_after = read_mxcsr();
+    uint16_t fcw_after = read_fcw();
+    write_mxcsr(MXCSR_DEFAULT);
+    write_fcw(FCW_DEFAULT);
+    unsigned on_bsp = 0;
+    for (unsigned i = 0; i < n; i++) {
+        on_bsp += fpenv_cpu[i];
+        if (err[i])
+            fail(tf_strerror(err[i]), i, 0);
+        else if (res[i])
+            fail("task started with a changed floating-point environment", i, (long long)res[i]);
+    }
+    if (mxcsr_after != main_mxcsr)
+        fail("main's MXCSR changed by the tasks", main_mxcsr, mxcsr_after);
+    if (fcw_after != main_fcw)
+        fail("main's x87 control word changed by the tasks", main_fcw, fcw_after);
+    printf("farm: %u fpenv tasks checked, %u on the bootstrap CPU\n", n, on_bsp);
+    free(fpenv_cpu);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: farm results N | placement | tiny N | malloc N | faults\n");
+        fprintf(stderr, "usage: farm results N | placement | tiny N | malloc N | faults | fpenv\n");
         return 2;
     }
     unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
@@ -263,6 +367,8 @@ int main(int argc, char **argv)
         rc = run_malloc(n);
     else if (!strcmp(argv[1], "faults"))
         rc = run_faults();
+    else if (!strcmp(argv[1], "fpenv"))
+        rc = run_fpenv();
     if (rc == 0 && failures == 0) {
         printf("farm: ok\n");
         return 0;

@@ -8,6 +8,7 @@ import re
 import sys
 import unittest
 
+import tfqemu
 from tfqemu import boot, image
 
 TOPOLOGIES = ((1, 2, 2), (2, 2, 2))
@@ -87,6 +88,18 @@ class FarmTest(unittest.TestCase):
                 self.assertIn("malloc tasks checked", b.output)
                 self.assertNotIn("*** CPU exception", b.output)
 
+    def test_floating_point_environment_per_task(self):
+        """A task that unmasks exceptions or changes rounding leaves the next task unharmed, and
+        main's environment survives the tasks the bootstrap CPU runs while it waits"""
+        for topo in ((1, 1, 1),) + TOPOLOGIES:  # one CPU: every task runs inside tf_wait_all
+            with self.subTest(topo):
+                b = self.run_farm(topo, "fpenv")
+                m = re.search(r"farm: (\d+) fpenv tasks checked, (\d+) on the bootstrap CPU",
+                              b.output)
+                self.assertIsNotNone(m, b)
+                if topo == (1, 1, 1):
+                    self.assertEqual(m.group(1), m.group(2), b)
+
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()

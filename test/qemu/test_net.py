@@ -127,8 +127,8 @@ class UserNetTest(EchoMixin, unittest.TestCase):
         self.assertEqual(self.ask(port, big), big)
         for client in (["nc", "-u", "-w", "2", "127.0.0.1", str(port)],
                        ["socat", "-T", "2", "-", f"UDP:127.0.0.1:{port}"]):
-            if not shutil.which(client[0]):
-                self.skipTest(f"{client[0]} not installed (tools/setup installs it)")
+            self.assertTrue(shutil.which(client[0]),
+                            f"{client[0]} not installed (tools/setup installs it)")
             r = subprocess.run(client, input=b"hello from " + client[0].encode() + b"\n",
                                stdout=subprocess.PIPE, timeout=20)
             self.assertEqual(r.stdout, b"hello from " + client[0].encode() + b"\n", client[0])
@@ -150,7 +150,7 @@ class UserNetTest(EchoMixin, unittest.TestCase):
         self.assertEqual(self.ask(port, b"legacy"), b"legacy")
 
 
-@unittest.skipUnless(tfqemu.kvm_usable(), "/dev/kvm not usable")
+@unittest.skipUnless(tfqemu.kvm_usable(), tfqemu.HARDWARE + "/dev/kvm not usable")
 class KvmTest(EchoMixin, unittest.TestCase):
     """The interrupt and timer path under KVM (emulated CPL0 on PVM)."""
 
@@ -385,4 +385,4 @@ class WireTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    tfqemu.main()

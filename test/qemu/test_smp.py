@@ -9,6 +9,7 @@ import re
 import sys
 import unittest
 
+import tfqemu
 from tfqemu import ACCEL, boot, image, kvm_usable
 
 TABLE_ROW = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", re.M)
@@ -65,7 +66,8 @@ class SmpTest(unittest.TestCase):
         """xAPIC on a CPU that offers x2APIC, by the boot option. (QEMU's -cpu ...,-x2apic is no
         way to get there under PVM: its CPUID still offers x2APIC, and enabling it faults.)"""
         if self.default_mode() == "xAPIC":
-            self.skipTest("xAPIC is the default here; covered by test_topologies")
+            tfqemu.skip_for_hardware("an x2APIC (xAPIC is the default here, covered by "
+                                     "test_topologies)")
         for s, c, t in ((1, 2, 2), (2, 3, 1), (2, 2, 2)):
             with self.subTest(f"{s}x{c}x{t}"):
                 b = self.boot_topology(s, c, t, extra=["tf.x2apic=off"])
@@ -84,4 +86,4 @@ class SmpTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2, argv=sys.argv)
+    tfqemu.main()

@@ -7,4 +7,4 @@ tf_add_unit_test(NAME cmdline
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cmdline.c ${TF_BOOT_SRC}/cmdline.c)
 tf_add_unit_test(NAME options
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_options.c ${TF_BOOT_SRC}/options.c
-          ${TF_BOOT_SRC}/cmdline.c)
+          ${TF_BOOT_SRC}/option_check.c ${TF_BOOT_SRC}/cmdline.c)

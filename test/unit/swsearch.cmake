@@ -9,7 +9,8 @@ endif()
 add_library(sw_test_objects OBJECT ${SW_SOURCES} ${SW_SOURCE_DIR}/isa_linux.c
   ${TF_HOST_LIB_SOURCES})
 target_include_directories(sw_test_objects PRIVATE ${PROJECT_SOURCE_DIR}/include
-  ${PROJECT_SOURCE_DIR}/src/sched ${PROJECT_SOURCE_DIR}/src/shm ${PROJECT_SOURCE_DIR}/src/host)
+  ${PROJECT_SOURCE_DIR}/src/cpu ${PROJECT_SOURCE_DIR}/src/sched ${PROJECT_SOURCE_DIR}/src/shm
+  ${PROJECT_SOURCE_DIR}/src/host)
 target_compile_definitions(sw_test_objects PRIVATE TF_MAX_CPUS=${TF_MAX_CPUS})
 target_compile_options(sw_test_objects PRIVATE ${TF_WARNINGS} -g -O1 -fno-omit-frame-pointer
   ${sw_san})

@@ -152,28 +152,188 @@ START_TEST(ok_reply_round_trip)
 }
 END_TEST
 
+/* Pieces of [0, limit) of either kernel add up to the count below limit, for every way of
+ * cutting it, and the cuts rise from 0 to limit. */
+START_TEST(pieces_add_up_to_the_whole)
+{
+    static const uint64_t limits[] = {0, 1, 2, 3, 4, 5, 10, 97, 100, 1000, 65536, 100003, 1000000};
+    static const uint32_t cuts[] = {1, 2, 3, 7, 64, 1000};
+    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++)
+        for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+            for (int k = PRIMES_TRIAL; k <= PRIMES_SIEVE; k++) {
+                uint64_t sum = 0, prev = 0, want = primes_trial(limits[l]);
+                ck_assert_uint_eq(primes_split(k, limits[l], cuts[c], 0), 0);
+                for (uint32_t i = 0; i < cuts[c]; i++) {
+                    uint64_t lo = primes_split(k, limits[l], cuts[c], i);
+                    uint64_t hi = primes_split(k, limits[l], cuts[c], i + 1);
+                    ck_assert_uint_le(prev, lo);
+                    ck_assert_uint_le(lo, hi);
+                    sum += primes_count_range(k, lo, hi);
+                    prev = hi;
+                }
+                ck_assert_uint_eq(prev, limits[l]);
+                ck_assert_msg(sum == want, "limit %llu in %u pieces, kernel %d: %llu, want %llu",
+                              (unsigned long long)limits[l], cuts[c], k, (unsigned long long)sum,
+                              (unsigned long long)want);
+            }
+}
+END_TEST
+
+/* Trial-division pieces cost about the same: the cuts follow x^(2/3), so the last of 4 pieces
+ * of 10^6 is far narrower than the first. Near 10^12 the arithmetic must not overflow. */
+START_TEST(trial_pieces_follow_the_cost)
+{
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, 1000000, 4, 2), 629960); /* 10^6 * (1/2)^(2/3) */
+    ck_assert_uint_eq(primes_split(PRIMES_SIEVE, 1000000, 4, 2), 500000);
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, PRIMES_LIMIT_MAX, 8, 1), 250000000000ull);
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, PRIMES_LIMIT_MAX, 4096, 4095),
+                      999837232959ull); /* 10^12 * (4095/4096)^(2/3), rounded down */
+    ck_assert_uint_eq(primes_sieve_range(999999999000ull, PRIMES_LIMIT_MAX),
+                      primes_trial_range(999999999000ull, PRIMES_LIMIT_MAX));
+}
+END_TEST
+
+/* The work a request asks for, and the default limit on it. */
+START_TEST(work_of_a_request)
+{
+    struct proto_request r = {.verb = PROTO_PRIMES, .tasks = 8, .limit = 10000000};
+    ck_assert_uint_eq(proto_work(&r), 8ull * 10000000 * 3162); /* floor(sqrt(10^7)) = 3162 */
+    r.kernel = PRIMES_SIEVE;
+    ck_assert_uint_eq(proto_work(&r), 8ull * 64 * 10000000);
+    r = (struct proto_request){.verb = PROTO_PRIMES, .tasks = 4096, .limit = PRIMES_LIMIT_MAX};
+    ck_assert_uint_eq(proto_work(&r), UINT64_MAX); /* 4096 x 10^18 does not fit: saturates */
+    r.tasks = 1;
+    ck_assert_uint_gt(proto_work(&r), PROTO_MAX_WORK_DEFAULT); /* the review's 10^12 request */
+}
+END_TEST
+
+/* A parsed request, which the cache keys by id and compares by content. */
+static struct proto_request request(const char *text)
+{
+    struct proto_request r;
+    char why[160];
+    ck_assert_msg(proto_parse(text, strlen(text), &r, why, sizeof(why)) == 0, "%s: %s", text, why);
+    return r;
+}
+
+static enum proto_cache_verdict find(const struct proto_cache *c, uint32_t ip, uint16_t port,
+                                     const char *text, const char **reply)
+{
+    struct proto_request r = request(text);
+    const struct proto_cache_entry *e = NULL;
+    enum proto_cache_verdict v = proto_cache_find(c, ip, port, &r, &e);
+    *reply = e ? e->reply : NULL;
+    return v;
+}
+
+static void put(struct proto_cache *c, uint32_t ip, uint16_t port, const char *text,
+                const char *reply)
+{
+    struct proto_request r = request(text);
+    proto_cache_put(c, ip, port, &r, reply, strlen(reply));
+}
+
 START_TEST(cache_keeps_recent_replies)
 {
     static struct proto_cache c;
+    const char *reply;
     memset(&c, 0, sizeof(c));
-    ck_assert_ptr_null(proto_cache_find(&c, 1, "a"));
-    proto_cache_put(&c, 1, "a", "ok a\n", 5);
-    proto_cache_put(&c, 1, "", "never\n", 6); /* no id: not cached */
-    const struct proto_cache_entry *e = proto_cache_find(&c, 1, "a");
-    ck_assert_ptr_nonnull(e);
-    ck_assert_str_eq(e->reply, "ok a\n");
-    ck_assert_ptr_null(proto_cache_find(&c, 2, "a")); /* another peer */
-    ck_assert_ptr_null(proto_cache_find(&c, 1, ""));
-    proto_cache_put(&c, 1, "a", "ok a2\n", 6); /* replaces, does not duplicate */
-    ck_assert_str_eq(proto_cache_find(&c, 1, "a")->reply, "ok a2\n");
-    char id[16];
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 4 1000000 id=a", &reply), PROTO_CACHE_MISS);
+    put(&c, 1, 5000, "primes 4 1000000 id=a", "ok a\n");
+    put(&c, 1, 5000, "primes 4 1000000", "never\n"); /* no id: not cached */
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 4 1000000 id=a", &reply), PROTO_CACHE_HIT);
+    ck_assert_str_eq(reply, "ok a\n");
+    /* the same datagram written differently is the same request */
+    ck_assert_int_eq(find(&c, 1, 5000, "primes  4 1000000  kernel=trial id=a\n", &reply),
+                     PROTO_CACHE_HIT);
+    ck_assert_int_eq(find(&c, 2, 5000, "primes 4 1000000 id=a", &reply), PROTO_CACHE_MISS);
+    ck_assert_int_eq(find(&c, 1, 5001, "primes 4 1000000 id=a", &reply), PROTO_CACHE_MISS);
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 4 1000000", &reply), PROTO_CACHE_MISS);
+    put(&c, 1, 5000, "primes 4 1000000 id=a", "ok a2\n"); /* replaces, does not duplicate */
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 4 1000000 id=a", &reply), PROTO_CACHE_HIT);
+    ck_assert_str_eq(reply, "ok a2\n");
+    char id[40];
     for (int i = 0; i < PROTO_CACHE_ENTRIES; i++) { /* pushes "a" out: oldest first */
-        snprintf(id, sizeof(id), "x%d", i);
-        proto_cache_put(&c, 1, id, "ok\n", 3);
+        snprintf(id, sizeof(id), "primes 1 10 id=x%d", i);
+        put(&c, 1, 5000, id, "ok\n");
     }
-    ck_assert_ptr_null(proto_cache_find(&c, 1, "a"));
-    ck_assert_ptr_nonnull(proto_cache_find(&c, 1, "x0"));
-    ck_assert_ptr_nonnull(proto_cache_find(&c, 1, id));
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 4 1000000 id=a", &reply), PROTO_CACHE_MISS);
+    ck_assert_int_eq(find(&c, 1, 5000, "primes 1 10 id=x0", &reply), PROTO_CACHE_HIT);
+    ck_assert_int_eq(find(&c, 1, 5000, id, &reply), PROTO_CACHE_HIT);
+}
+END_TEST
+
+/* Behind a NAT (QEMU's user network among them) every client has one address: a reused id must
+ * never be answered with another request's reply. */
+START_TEST(cache_never_answers_another_request)
+{
+    static struct proto_cache c;
+    const char *reply;
+    memset(&c, 0, sizeof(c));
+    put(&c, 7, 40000, "primes 4 1000000 id=x", "ok id=x n=4 limit=1000000 sum=313992\n");
+    const char *others[] = {"primes 2 5000 id=x",
+                            "primes 4 1000001 id=x",
+                            "primes 4 1000000 kernel=sieve id=x",
+                            "primes 3 1000000 id=x",
+                            "ping id=x",
+                            "stats id=x"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        ck_assert_msg(find(&c, 7, 40000, others[i], &reply) == PROTO_CACHE_CONFLICT, "%s",
+                      others[i]);
+        ck_assert_str_eq(reply, "ok id=x n=4 limit=1000000 sum=313992\n"); /* what it holds */
+    }
+    /* the same id from another port (another client behind the same address) is its own */
+    ck_assert_int_eq(find(&c, 7, 40001, "primes 2 5000 id=x", &reply), PROTO_CACHE_MISS);
+}
+END_TEST
+
+static int may_answer(const char *msg, uint16_t port)
+{
+    return proto_may_answer(msg, strlen(msg), port, PROTO_DEFAULT_PORT);
+}
+
+START_TEST(replies_and_service_ports_are_never_answered)
+{
+    const char *requests[] = {"primes 1 10", "ping",   "stats id=s", "  ping id=1\n", "bogus", "",
+                              "okay",        "errand", "pong2"};
+    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+        ck_assert_msg(may_answer(requests[i], 40000), "'%s'", requests[i]);
+    const char *replies[] = {"ok id=- n=1 limit=10 kernel=trial sum=4 cpus=1 compute_us=1\n",
+                             "err id=- unknown request 'x' (primes, ping, stats)\n",
+                             "busy id=7\n",
+                             "pong id=- cpus=2\n",
+                             "bye\n",
+                             "err",
+                             " ok",
+                             "stats id=- requests=3 ok=1 errors=2 busy=0 cache_hits=0\n"};
+    for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
+        ck_assert_msg(!may_answer(replies[i], 40000), "'%s'", replies[i]);
+    /* echo (7), chargen (19), DNS (53), NTP (123), the last well-known port, our own port */
+    const uint16_t services[] = {0, 7, 19, 53, 123, 1023, PROTO_DEFAULT_PORT};
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+        ck_assert_msg(!may_answer("ping", services[i]), "port %u", services[i]);
+    ck_assert(may_answer("ping", 1024));
+}
+END_TEST
+
+START_TEST(error_replies_are_rate_limited)
+{
+    struct proto_limiter l = {0};
+    const uint64_t t0 = 5000000000ull, second = 1000000000ull;
+    unsigned sent = 0;
+    for (int i = 0; i < 1000; i++) /* a burst at one instant: the burst allowance, no more */
+        sent += (unsigned)proto_limiter_take(&l, t0);
+    ck_assert_uint_eq(sent, PROTO_ERR_BURST);
+    sent = 0;
+    for (uint64_t t = t0; t < t0 + 10 * second; t += second / 1000) /* 1,000 a second */
+        sent += (unsigned)proto_limiter_take(&l, t);
+    ck_assert_uint_ge(sent, 10 * PROTO_ERR_PER_SECOND - 1);
+    ck_assert_uint_le(sent, 10 * PROTO_ERR_PER_SECOND + PROTO_ERR_BURST);
+    /* after a quiet spell the full burst is back, and no more */
+    sent = 0;
+    for (int i = 0; i < 1000; i++)
+        sent += (unsigned)proto_limiter_take(&l, t0 + 100 * second);
+    ck_assert_uint_eq(sent, PROTO_ERR_BURST);
 }
 END_TEST
 
@@ -185,6 +345,8 @@ static Suite *suite(void)
     tcase_add_test(k, sieve_known_values);
     tcase_add_test(k, small_limits);
     tcase_add_test(k, kernels_agree_on_random_limits);
+    tcase_add_test(k, pieces_add_up_to_the_whole);
+    tcase_add_test(k, trial_pieces_follow_the_cost);
     tcase_set_timeout(k, 300);
     suite_add_tcase(s, k);
     TCase *p = tcase_create("protocol");
@@ -193,6 +355,10 @@ static Suite *suite(void)
     tcase_add_test(p, error_reply_carries_the_id);
     tcase_add_test(p, ok_reply_round_trip);
     tcase_add_test(p, cache_keeps_recent_replies);
+    tcase_add_test(p, cache_never_answers_another_request);
+    tcase_add_test(p, replies_and_service_ports_are_never_answered);
+    tcase_add_test(p, error_replies_are_rate_limited);
+    tcase_add_test(p, work_of_a_request);
     suite_add_tcase(s, p);
     return s;
 }

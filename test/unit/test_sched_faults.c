@@ -1,12 +1,15 @@
 /* Faulting tasks on Linux: a division by zero, a store through a null pointer, an invalid
  * opcode and a stack overflow end their task with the fault's vector, on workers and on the
- * BSP, and the farm keeps working; a fault outside a task keeps its default action.
+ * BSP, and the farm keeps working; a fault outside a task keeps its default action. Every task
+ * starts with the default floating-point environment, whatever the one before it set.
  *
  * Runs under AddressSanitizer: ASan's own handlers for these signals are turned off (below), so
  * that the farm's handlers and the default action are what is tested. */
+#define _GNU_SOURCE /* feenableexcept, fegetexcept */
 #include "taskfarm.h"
 
 #include <check.h>
+#include <fenv.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -116,6 +119,56 @@ START_TEST(fault_outside_a_task)
 }
 END_TEST
 
+/* Checks the environment it starts with and divides by zero (which must give an infinity, not
+ * SIGFPE), then unmasks division by zero and rounds downward, for the next task on this thread.
+ * Returns 0 when all was as it should be. */
+static NO_UBSAN uint64_t spoil_fpenv(void *arg)
+{
+    (void)arg;
+    uint64_t bad = (fegetexcept() != 0) | (fegetround() != FE_TONEAREST) << 1;
+    volatile double z = 0.0, q = 1.0 / z;
+    bad |= (uint64_t) !(q > 1e308) << 2;
+    feclearexcept(FE_ALL_EXCEPT);
+    feenableexcept(FE_DIVBYZERO);
+    fesetround(FE_DOWNWARD);
+    return bad;
+}
+
+static void fpenv_per_task(unsigned cpus)
+{
+    ck_assert_int_eq(tf_host_start(1, cpus, 1), 0);
+    enum { N = 64 }; /* several per thread, each after one that spoiled the environment */
+    tf_task_t h[N];
+    uint64_t r[N];
+    int e[N];
+    ck_assert_int_eq(fesetround(FE_UPWARD), 0); /* main's own, which must survive */
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_ge(h[i] = tf_submit(spoil_fpenv, NULL), 0);
+    ck_assert_int_eq(tf_wait_all(h, N, r, e), 0);
+    int main_round = fegetround(), main_except = fegetexcept();
+    fesetround(FE_TONEAREST);
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert_msg(e[i] == 0, "task %u: %s", i, tf_strerror(e[i]));
+        ck_assert_msg(r[i] == 0, "task %u started with a changed environment (%llu)", i,
+                      (unsigned long long)r[i]);
+    }
+    ck_assert_int_eq(main_round, FE_UPWARD);
+    ck_assert_int_eq(main_except, 0);
+    ck_assert_int_eq(tf_host_stop(), 0);
+}
+
+START_TEST(fpenv_on_workers_and_bsp)
+{
+    fpenv_per_task(3);
+}
+END_TEST
+
+START_TEST(fpenv_on_the_bsp_alone)
+{
+    fpenv_per_task(1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sched_faults");
@@ -123,6 +176,8 @@ int main(void)
     tcase_add_test(tc, faults_on_workers_and_bsp);
     tcase_add_test(tc, faults_on_the_bsp_alone);
     tcase_add_test_raise_signal(tc, fault_outside_a_task, SIGSEGV);
+    tcase_add_test(tc, fpenv_on_workers_and_bsp);
+    tcase_add_test(tc, fpenv_on_the_bsp_alone);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

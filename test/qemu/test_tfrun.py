@@ -1,0 +1,116 @@
+"""tf-run as a command: its exit-status table (tools/tf-run --help), and what it does with the
+signals that end it. The guest's own statuses are in test_boot.py.
+
+Accelerator: KVM when usable, TCG otherwise (the guests here only start and stop)."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import tfqemu
+from tfqemu import ACCEL, TF_RUN, image
+
+
+def tf_run(*args, env=None, timeout=120):
+    return subprocess.run([TF_RUN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL, text=True, env=env, timeout=timeout)
+
+
+def qemu_children(pid):
+    """QEMU processes whose parent is `pid`, zombies included"""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+class ExitStatusTest(unittest.TestCase):
+    def test_bad_option(self):
+        r = tf_run("--no-such-option", image("test", "images", "faults"))
+        self.assertEqual(r.returncode, tfqemu.EXIT_TF_RUN_FAILED, r.stderr)
+        self.assertIn("--no-such-option", r.stderr)
+
+    def test_missing_image(self):
+        r = tf_run("/nonexistent/image")
+        self.assertEqual(r.returncode, tfqemu.EXIT_TF_RUN_FAILED, r.stderr)
+        self.assertIn("/nonexistent/image: no such image", r.stderr)
+
+    def test_qemu_refuses_its_command(self):
+        r = tf_run("--accel", ACCEL, "--qemu-arg=-no-such-qemu-option",
+                   image("test", "images", "faults"), "--", "exit", "0")
+        self.assertEqual(r.returncode, tfqemu.EXIT_TF_RUN_FAILED, r.stderr)
+
+    def test_qemu_not_found(self):
+        env = dict(os.environ, PATH=tempfile.gettempdir())
+        r = subprocess.run([sys.executable, TF_RUN, image("test", "images", "faults")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           timeout=60)
+        self.assertEqual(r.returncode, tfqemu.EXIT_QEMU_NOT_FOUND, r.stderr)
+        self.assertIn("not found", r.stderr)
+
+    def test_timeout(self):
+        r = tf_run("--accel", ACCEL, "--timeout", "2", image("test", "images", "idle"))
+        self.assertEqual(r.returncode, tfqemu.EXIT_TIMEOUT, r.stderr)
+        self.assertIn("timeout after 2 s", r.stderr)
+
+    def test_help_lists_every_status(self):
+        r = tf_run("--help")
+        self.assertEqual(r.returncode, 0)
+        for status in ("0-93", "94", "95", "96-117", "118", "123", "124", "125", "126", "127",
+                       "128+n"):
+            self.assertIn(f"\n  {status} ", r.stdout)
+
+
+class SignalTest(unittest.TestCase):
+    """A signal to tf-run stops QEMU, reaps it and ends tf-run with 128 + the signal, also with
+    --timeout 0 (where waiting inside the handler used to deadlock)."""
+
+    def check(self, sig, *args):
+        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, *args, image("test", "images", "idle")],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 30
+        while not qemu_children(p.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        qemu = qemu_children(p.pid)
+        self.assertTrue(qemu, "QEMU did not start")
+        time.sleep(0.5)
+        p.send_signal(sig)
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            self.fail(f"tf-run did not end after signal {sig}")
+        self.assertEqual(rc, 128 + sig, p.stderr.read())
+        # stopped, not left running for init to adopt
+        deadline = time.monotonic() + 5
+        while os.path.exists(f"/proc/{qemu[0]}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists(f"/proc/{qemu[0]}"), "QEMU still runs")
+        p.stdout.close()
+        p.stderr.close()
+
+    def test_sigterm_with_no_timeout(self):
+        self.check(signal.SIGTERM, "--timeout", "0")
+
+    def test_sighup(self):
+        self.check(signal.SIGHUP, "--timeout", "0")
+
+    def test_sigint(self):
+        self.check(signal.SIGINT)
+
+
+if __name__ == "__main__":
+    tfqemu.main()
