@@ -186,8 +186,11 @@ int sw_fasta_parse(struct sw_seqs *s, const char *file, const char *text, size_t
         sw_seqs_free(s);
         return rc;
     }
+    /* both were sized for the whole text: give back what the residues and names do not use */
     uint8_t *res = realloc(s->res, s->residues);
     s->res = res ? res : s->res;
+    char *ids = realloc(s->ids, p.ids_len);
+    s->ids = ids ? ids : s->ids;
     return 0;
 }
 
