@@ -154,6 +154,21 @@ int tf_wait_any(const tf_task_t *tasks, size_t n, uint64_t *result, int *error);
  * first task's error in array order; TF_EBADTASK (nothing is taken then) or TF_EPERM. */
 int tf_wait_all(const tf_task_t *tasks, size_t n, uint64_t *results, int *errors);
 
+/* Data-parallel work: calls fn(a, b, arg) for chunks [a, b) that together cover [lo, hi) once
+ * each, on every CPU at once (the calling bootstrap CPU too), and stores the sum of what the
+ * calls returned in *sum (may be NULL). Chunks are handed out as CPUs come for them, largest
+ * first and shrinking toward the end (each the part of what is left that the CPUs would share
+ * evenly, halved, and at least `grain`, 0 meaning 1), so a CPU that finishes early takes work
+ * from the rest: no CPU waits while work remains, even when chunks cost very differently. fn
+ * runs as a task (fault containment, floating-point defaults) and must not call the farm.
+ * Returns 0; TF_EINVAL (fn is NULL); TF_EPERM (not on the bootstrap CPU, or inside a task); or
+ * the error of a chunk that faulted (the others still ran; *sum lacks that chunk). It submits
+ * one task per CPU alongside whatever else is outstanding (fewer when TF_MAX_TASKS would be
+ * passed; TF_ENOSPC when none fits). */
+typedef uint64_t (*tf_range_fn)(uint64_t lo, uint64_t hi, void *arg);
+int tf_parallel_for(uint64_t lo, uint64_t hi, uint64_t grain, tf_range_fn fn, void *arg,
+                    uint64_t *sum);
+
 /* The CPU that ran (or is running) a task not yet waited for, or -1 while it is queued;
  * TF_EBADTASK for a handle that is not outstanding. For tests and tracing. */
 int tf_task_cpu(tf_task_t task);

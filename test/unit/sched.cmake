@@ -4,6 +4,8 @@ tf_add_unit_test(NAME shm_queue SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_shm_queue
   ${PROJECT_SOURCE_DIR}/src/shm/queue.c SANITIZE thread)
 tf_add_unit_test(NAME sched_farm SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_farm.c
   ${TF_HOST_LIB_SOURCES} SANITIZE thread)
+tf_add_unit_test(NAME sched_range SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_range.c
+  ${TF_HOST_LIB_SOURCES} SANITIZE thread)
 tf_add_unit_test(NAME sched_place SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_place.c
   ${TF_HOST_LIB_SOURCES} SANITIZE thread)
 tf_add_unit_test(NAME sched_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_errors.c
