@@ -62,6 +62,22 @@ if(TARGET tf-client)
   install(TARGETS tf-client RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 
+# tf-run(1) and tf-client(1), made from their --help by help2man (so they say what --help says)
+find_program(TF_HELP2MAN help2man REQUIRED)
+function(tf_man1 name program description)
+  set(page ${PROJECT_BINARY_DIR}/${name}.1)
+  add_custom_command(OUTPUT ${page}
+    COMMAND ${TF_HELP2MAN} --no-info --version-string=${PROJECT_VERSION} --name=${description}
+            --output=${page} ${program}
+    DEPENDS ${program} COMMENT "Writing the ${name}(1) manual page" VERBATIM)
+  add_custom_target(taskfarm-man-${name} ALL DEPENDS ${page})
+  install(FILES ${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endfunction()
+tf_man1(tf-run ${PROJECT_SOURCE_DIR}/tools/tf-run "boot a taskfarm image in QEMU")
+if(TARGET tf-client)
+  tf_man1(tf-client $<TARGET_FILE:tf-client> "ask prime-count servers for work")
+endif()
+
 # newlib's licence, from the source tarball the build used
 set(newlib_licence ${PROJECT_BINARY_DIR}/newlib-licence)
 if(NOT EXISTS ${newlib_licence}/COPYING.NEWLIB)

@@ -154,6 +154,21 @@ int tf_wait_any(const tf_task_t *tasks, size_t n, uint64_t *result, int *error);
  * first task's error in array order; TF_EBADTASK (nothing is taken then) or TF_EPERM. */
 int tf_wait_all(const tf_task_t *tasks, size_t n, uint64_t *results, int *errors);
 
+/* Data-parallel work: calls fn(a, b, arg) for chunks [a, b) that together cover [lo, hi) once
+ * each, on every CPU at once (the calling bootstrap CPU too), and stores the sum of what the
+ * calls returned in *sum (may be NULL). Chunks are handed out as CPUs come for them, largest
+ * first and shrinking toward the end (each the part of what is left that the CPUs would share
+ * evenly, halved, and at least `grain`, 0 meaning 1), so a CPU that finishes early takes work
+ * from the rest: no CPU waits while work remains, even when chunks cost very differently. fn
+ * runs as a task (fault containment, floating-point defaults) and must not call the farm.
+ * Returns 0; TF_EINVAL (fn is NULL); TF_EPERM (not on the bootstrap CPU, or inside a task); or
+ * the error of a chunk that faulted (the others still ran; *sum lacks that chunk). It submits
+ * one task per CPU alongside whatever else is outstanding (fewer when TF_MAX_TASKS would be
+ * passed; TF_ENOSPC when none fits). */
+typedef uint64_t (*tf_range_fn)(uint64_t lo, uint64_t hi, void *arg);
+int tf_parallel_for(uint64_t lo, uint64_t hi, uint64_t grain, tf_range_fn fn, void *arg,
+                    uint64_t *sum);
+
 /* The CPU that ran (or is running) a task not yet waited for, or -1 while it is queued;
  * TF_EBADTASK for a handle that is not outstanding. For tests and tracing. */
 int tf_task_cpu(tf_task_t task);
@@ -228,10 +243,12 @@ int tf_udp_bind(uint16_t port);
 #define TF_UDP_NONBLOCK UINT64_MAX
 int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint64_t timeout_ns);
 
-/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes) from the socket's port. The first
- * datagram to a new next hop waits for ARP (up to 3 s). Returns len, TF_EMSGSIZE, TF_ENETDOWN,
- * TF_ETIMEDOUT when the next hop's MAC address could not be resolved, TF_EAGAIN when the NIC's
- * transmit queue stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
+/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes) from the socket's port. It does not wait
+ * for ARP: a datagram to a next hop whose MAC address is not known yet is held (16 in all, 4 for
+ * one next hop) while ARP asks (three requests, one a second) and leaves when the answer comes;
+ * held datagrams that find no room, or whose next hop never answers, are dropped and counted in
+ * tx_arp_dropped. Returns len, TF_EMSGSIZE, TF_ENETDOWN, TF_EAGAIN when the NIC's transmit queue
+ * stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
 #define TF_UDP_MAX_PAYLOAD 1472
 int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer *to);
 
@@ -244,17 +261,23 @@ struct tf_net_stats {
     uint64_t rx_frames, tx_frames;
     uint64_t rx_udp_delivered, tx_udp;
     uint64_t arp_replies_sent, icmp_echo_replies_sent;
-    uint64_t drop_bad_length;   /* truncated headers, lengths that disagree with the frame */
-    uint64_t drop_bad_checksum; /* IPv4 header, UDP or ICMP checksum */
-    uint64_t drop_not_for_us;   /* another MAC or IPv4 address */
-    uint64_t drop_fragment;     /* IPv4 fragments (not reassembled) */
-    uint64_t drop_ip_options;   /* IPv4 headers with options */
-    uint64_t drop_no_listener;  /* UDP to a port nobody bound */
-    uint64_t drop_queue_full;   /* a socket's queue was full */
-    uint64_t drop_unsupported;  /* other ethertypes, IP protocols, ARP/ICMP kinds */
-    uint64_t drop_oversize;     /* frames larger than the receive buffer */
-    uint64_t rx_arp_replies;    /* ARP replies to us, taken into the ARP cache */
-    uint64_t drop_tx_full;      /* an ARP or echo request whose reply could not be queued */
+    uint64_t drop_bad_length;      /* truncated headers, lengths that disagree with the frame */
+    uint64_t drop_bad_checksum;    /* IPv4 header, UDP or ICMP checksum */
+    uint64_t drop_not_for_us;      /* another MAC or IPv4 address */
+    uint64_t drop_fragment;        /* IPv4 fragments (not reassembled) */
+    uint64_t drop_ip_options;      /* IPv4 headers with options */
+    uint64_t drop_no_listener;     /* UDP to a port nobody bound */
+    uint64_t drop_queue_full;      /* a socket's queue was full */
+    uint64_t drop_unsupported;     /* other ethertypes, IP protocols, ARP/ICMP kinds */
+    uint64_t drop_oversize;        /* frames larger than the receive buffer */
+    uint64_t rx_arp_replies;       /* ARP replies to us, taken into the ARP cache */
+    uint64_t drop_tx_full;         /* an ARP or echo request whose reply could not be queued */
+    uint64_t drop_bad_source;      /* from a broadcast, multicast, loopback or our own address */
+    uint64_t drop_arp_unsolicited; /* ARP replies to us that nobody asked for */
+    uint64_t drop_arp_conflict;    /* ARP giving a cached address (or ours) another MAC */
+    /* Not received frames: datagrams sent to a next hop whose MAC address was not known, and
+     * dropped because no room was left to hold them while ARP asked, or no answer came. */
+    uint64_t tx_arp_dropped;
 };
 int tf_net_stats(struct tf_net_stats *stats);
 

@@ -39,6 +39,11 @@ static unsigned format_stats(char *out, size_t size)
         {"drop_queue_full", s.drop_queue_full},
         {"drop_unsupported", s.drop_unsupported},
         {"drop_oversize", s.drop_oversize},
+        {"drop_tx_full", s.drop_tx_full},
+        {"drop_bad_source", s.drop_bad_source},
+        {"drop_arp_unsolicited", s.drop_arp_unsolicited},
+        {"drop_arp_conflict", s.drop_arp_conflict},
+        {"tx_arp_dropped", s.tx_arp_dropped},
     };
     size_t used = 0;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && used < size; i++)

@@ -181,7 +181,8 @@ static size_t format_stats(char *out, const struct proto_request *req)
     tf_net_stats(&ns);
     uint64_t drops = ns.drop_bad_length + ns.drop_bad_checksum + ns.drop_not_for_us +
                      ns.drop_fragment + ns.drop_ip_options + ns.drop_no_listener +
-                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full;
+                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full +
+                     ns.drop_bad_source + ns.drop_arp_unsolicited + ns.drop_arp_conflict;
     int n = snprintf(out, PROTO_REPLY_MAX,
                      "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64
                      " busy=%" PRIu64 " cache_hits=%" PRIu64 " task_faults=%" PRIu64

@@ -11,6 +11,7 @@
 #define RUNTIME_MAX_ARGS      64
 #define RUNTIME_MAX_OPTIONS   32
 #define RUNTIME_OPTION_PREFIX "tf."
+#define RUNTIME_HEAP_MIN      (1u << 20) /* smaller: newlib, the farm and fault containment fail */
 
 /* What the loader told us; valid from the start of __tf_user_entry on. */
 extern struct bootinfo runtime_boot;

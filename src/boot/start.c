@@ -63,10 +63,9 @@ static void guard_boot_stack(void)
         say("taskfarm: no guard page below the boot stack\n");
 }
 
-/* The whole image, including the core's stacks past the loaded bytes, must be RAM. */
-static int image_in_ram(void)
+/* [lo, hi) is available RAM in the loader's memory map. */
+static int in_ram(uint64_t lo, uint64_t hi)
 {
-    uint64_t lo = (uintptr_t)__image_start, hi = (uintptr_t)__image_end;
     for (size_t i = 0; i < runtime_boot.nregions; i++) {
         const struct bootinfo_region *r = &runtime_boot.regions[i];
         if (r->type == MB_MEMORY_AVAILABLE && r->base <= lo && hi - r->base <= r->length)
@@ -83,17 +82,24 @@ static void read_boot_information(uint32_t magic, uint64_t info)
                           : "taskfarm: boot information unreadable\n");
         usys_exit(KABI_EXIT_PANIC);
     }
-    if (runtime_boot.nregions && !image_in_ram()) {
-        char m[160];
+    /* The whole image, including the core's stacks past the loaded bytes, must be RAM; so must
+     * the loader's information (a loader short of room puts it past the end of RAM, where the
+     * command line reads as empty), and there must be room for a heap. */
+    uint64_t start = 0, end = 0, image_end = (uintptr_t)__image_end;
+    int heap = bootinfo_heap(&runtime_boot, image_end, PLAT_MAPPED_LIMIT, &start, &end) == 0 &&
+               end - start >= RUNTIME_HEAP_MIN;
+    if (runtime_boot.nregions &&
+        (!in_ram((uintptr_t)__image_start, image_end) || !in_ram(info, info + 8) || !heap)) {
+        char m[200];
         snprintf(m, sizeof(m),
-                 "taskfarm: the image needs RAM up to %llu KiB; give the guest more memory\n",
-                 (unsigned long long)((uintptr_t)__image_end >> 10));
+                 "taskfarm: not enough memory: the image takes RAM up to %llu KiB and needs a "
+                 "heap of %u KiB above it; give the guest at least %llu MiB (tf-run -m)\n",
+                 (unsigned long long)(image_end >> 10), RUNTIME_HEAP_MIN >> 10,
+                 (unsigned long long)((image_end + RUNTIME_HEAP_MIN) >> 20) + 1);
         say(m);
         usys_exit(KABI_EXIT_PANIC);
     }
-    uint64_t start, end;
-    if (bootinfo_heap(&runtime_boot, (uint64_t)(uintptr_t)__image_end, PLAT_MAPPED_LIMIT, &start,
-                      &end) == 0)
+    if (heap)
         runtime_heap_init(start, end);
 }
 

@@ -3,5 +3,5 @@
 # the CPU interface, and no hardware.
 tf_layer(sched
   SOURCES sched/init.c sched/place.c sched/submit.c sched/worker.c sched/wait.c sched/info.c
-          sched/strerror.c
+          sched/strerror.c sched/range.c
   USES shm cpu)

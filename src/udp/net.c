@@ -85,6 +85,15 @@ static void net_count(enum net_verdict v)
     case NET_DROP_TX_FULL:
         s->drop_tx_full++;
         break;
+    case NET_DROP_BAD_SOURCE:
+        s->drop_bad_source++;
+        break;
+    case NET_DROP_ARP_UNSOLICITED:
+        s->drop_arp_unsolicited++;
+        break;
+    case NET_DROP_ARP_CONFLICT:
+        s->drop_arp_conflict++;
+        break;
     }
 }
 
@@ -104,6 +113,14 @@ void net_poll(void)
 {
     while (net_poll_one())
         ;
+    arp_tick();
+}
+
+/* The earlier of `deadline` (0: none) and the next ARP retry. */
+static uint64_t net_wake_at(uint64_t deadline)
+{
+    uint64_t arp = arp_next_deadline();
+    return arp && (!deadline || arp < deadline) ? arp : deadline;
 }
 
 int net_tx(const void *frame, size_t len)
@@ -231,13 +248,14 @@ int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint6
          * the socket's queue while the program works through it. */
         while (!s->count && net_poll_one())
             ;
+        arp_tick();
         if (s->count)
             return net_socket_take(s, buf, len, from);
         if (timeout_ns == TF_UDP_NONBLOCK)
             return TF_EAGAIN;
         if (deadline && tf_now_ns() >= deadline)
             return TF_ETIMEDOUT;
-        netif_wait(deadline);
+        netif_wait(net_wake_at(deadline));
     }
 }
 
@@ -252,12 +270,9 @@ int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer 
         return TF_EMSGSIZE;
     if (!net_if.up || net_if.ip == 0)
         return TF_ENETDOWN;
-    uint8_t mac[ETH_ALEN];
-    int err = ipv4_route(to->ip, mac);
-    if (err)
-        return err;
+    int err;
     uint64_t deadline = tf_now_ns() + NET_TX_RETRY_NS;
-    while ((err = udp_output(s->port, to->ip, to->port, buf, len, mac)) == TF_EAGAIN &&
+    while ((err = udp_output(s->port, to->ip, to->port, buf, len)) == TF_EAGAIN &&
            tf_now_ns() < deadline)
         netif_wait(tf_now_ns() + NET_TX_RETRY_STEP); /* transmit ring full: let it drain */
     return err ? err : (int)len;

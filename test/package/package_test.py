@@ -118,6 +118,7 @@ INSTALLED = [
     "{lib}/pkgconfig/taskfarm-host.pc",
     "bin/tf-run", "bin/tf-mkiso", "bin/tf-new", "bin/tf-client",
     "share/taskfarm/python/tflib.py", "share/man/man3/taskfarm.3",
+    "share/man/man1/tf-run.1", "share/man/man1/tf-client.1",
     "share/doc/taskfarm/LICENSE", "share/doc/taskfarm/COPYING.NEWLIB",
 ]
 

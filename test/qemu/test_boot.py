@@ -67,6 +67,19 @@ class HelloTest(unittest.TestCase):
         self.assertIn("CPU online", boot(img, "tf.quiet=0").output)
         self.assertNotIn("CPU online", boot(img, "tf.quiet=1").output)
 
+    def test_too_little_memory_fails_clearly(self):
+        """-m 14M left no heap and put the loader's information past the end of RAM (the command
+        line read as empty): the runtime says what to do and exits 95 instead"""
+        img = image("examples", "hello", "hello")
+        b = boot(img, "one", tf_run_args=["-m", "14M"])
+        self.assertEqual(b.code, 95, b)
+        self.assertRegex(b.output, r"taskfarm: not enough memory: the image takes RAM up to \d+ "
+                                   r"KiB and needs a heap of 1024 KiB above it; give the guest at "
+                                   r"least \d+ MiB \(tf-run -m\)")
+        b = boot(img, "one", tf_run_args=["-m", "15M"])  # the smallest that boots
+        self.assertEqual(b.code, 0, b)
+        self.assertIn(f"argv[0]: {img}\nargv[1]: one\n", b.output)
+
     def test_exit_code_passes_through(self):
         for code in (0, 3, 42, 93):
             b = boot(image("test", "images", "faults"), "exit", str(code))

@@ -45,7 +45,8 @@ class Guest:
                                      stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self.read, daemon=True)
         self.reader.start()
-        r = self.client("--timeout", "50", "--max-wait", "120", "--request", "ping id=up")
+        r = self.client("--timeout", "50", "--max-wait", "120", "--retry-refused", "--request",
+                        "ping id=up")
         if not r.stdout.startswith("pong"):
             self.stop()
             raise AssertionError(f"guest did not answer: {r.stdout}{r.stderr}\n{self.output()}")
