@@ -72,8 +72,16 @@ int read(int fd, void *buf, size_t len)
     return 0; /* standard input is empty */
 }
 
+void (*runtime_exit_flush)(void);
+
+/* exit() and a return from main end here after newlib's own clean-up; so do abort() and raise()
+ * (through kill). The hook runs once: a flush that ends up here again does not repeat it. */
 _Noreturn void _exit(int code)
 {
+    void (*flush)(void) = runtime_exit_flush;
+    runtime_exit_flush = NULL;
+    if (flush)
+        flush();
     usys_exit(code);
 }
 

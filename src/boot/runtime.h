@@ -38,6 +38,15 @@ const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
  * returns how many, and sets *malloc_lock when malloc's was among them. */
 int locks_release_held(int *malloc_lock);
 
+/* newlib_glue.c: called by _exit, on whatever CPU exits, before the machine ends (NULL: none).
+ * The output stream (src/io) sets it to flush its port. */
+extern void (*runtime_exit_flush)(void);
+
+/* modules.c: keeps the modules the runtime can hand out and maps their pages read-only (before
+ * the heap is chosen and the other CPUs start); prints one line about them (unless tf.quiet). */
+void runtime_modules_init(void);
+void runtime_modules_report(void);
+
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
 

@@ -91,6 +91,7 @@ static void read_boot_information(uint32_t magic, uint64_t info)
         say(m);
         usys_exit(KABI_EXIT_PANIC);
     }
+    runtime_modules_init(); /* before the heap is chosen: it keeps off the modules' pages */
     uint64_t start, end;
     if (bootinfo_heap(&runtime_boot, (uint64_t)(uintptr_t)__image_end, PLAT_MAPPED_LIMIT, &start,
                       &end) == 0)
@@ -147,6 +148,7 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
                 runtime_boot.nerrors, runtime_boot.error);
     char **argv;
     int argc = split_arguments(&argv);
+    runtime_modules_report();
     runtime_clock_init();
     park_init();
     if (fault_init_cpu() < 0)

@@ -24,6 +24,10 @@ struct virtio_pci {
     uint16_t io; /* legacy: I/O BAR 0 */
 };
 
+/* 1 when PCI function *d is a virtio device of type `type` (VIRTIO_ID_*): a modern-only device
+ * (0x1040 + type) or a transitional one, which carries its type in the subsystem ID (4.1.2). */
+int virtio_pci_is_type(const struct pci_device *d, unsigned type);
+
 /* Takes over PCI function *d: places its BARs, chooses the interface, and routes MSI-X entry 0
  * to `vector` on the CPU with APIC ID `apic_id` (t->msix says whether that worked). Leaves the
  * device reset. 0, -ENODEV (neither interface usable) or -ENOSPC (no room for its BARs). */

@@ -1,7 +1,8 @@
 /* Virtio register table: the PCI transport (virtio 1.0 "modern" capabilities and the legacy
- * I/O BAR), device status, feature bits, split virtqueues and the network device's header and
- * configuration. Reference: Virtual I/O Device (VIRTIO) Version 1.0, OASIS, sections 2.1-2.4
- * (status, features, virtqueues), 4.1 (PCI), 5.1 (network device). All fields little-endian. */
+ * I/O BAR), device status, feature bits, split virtqueues, the network device's header and
+ * configuration, and the console device's queues and features. Reference: Virtual I/O Device
+ * (VIRTIO) Version 1.0, OASIS, sections 2.1-2.4 (status, features, virtqueues), 4.1 (PCI), 5.1
+ * (network device), 5.3 (console device). All fields little-endian. */
 #ifndef TF_PCI_VIRTIO_REGS_H
 #define TF_PCI_VIRTIO_REGS_H
 
@@ -9,10 +10,14 @@
 
 /* PCI identity (4.1.2): transitional devices 0x1000-0x103F carry the type in the subsystem ID;
  * modern-only devices are 0x1040 + type. */
-#define VIRTIO_PCI_VENDOR           0x1AF4
-#define VIRTIO_PCI_TRANSITIONAL_NET 0x1000
-#define VIRTIO_PCI_MODERN_BASE      0x1040
-#define VIRTIO_ID_NET               1
+#define VIRTIO_PCI_VENDOR             0x1AF4
+#define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000
+#define VIRTIO_PCI_TRANSITIONAL_NET   0x1000
+#define VIRTIO_PCI_TRANSITIONAL_LAST  0x103F
+#define VIRTIO_PCI_MODERN_BASE        0x1040
+/* Device types (5) */
+#define VIRTIO_ID_NET     1
+#define VIRTIO_ID_CONSOLE 3
 
 /* Vendor-specific capability describing where a structure lives (4.1.4) */
 #define VIRTIO_PCI_CAP_CFG_TYPE   3  /* 8 bits: one of VIRTIO_PCI_CAP_* */
@@ -130,6 +135,14 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_HDR_LEN_LEGACY 10 /* legacy without MRG_RXBUF: no num_buffers */
 #define VIRTIO_NET_CFG_MAC        0  /* 6 bytes, with VIRTIO_NET_F_MAC */
 #define VIRTIO_NET_CFG_STATUS     6  /* 16 */
+
+/* Console device (5.3). Without VIRTIO_CONSOLE_F_MULTIPORT there is one port, port 0, on the
+ * first two queues and no control queue (5.3.2). */
+#define VIRTIO_CONSOLE_Q_RX          0 /* port 0's receiveq: host to guest */
+#define VIRTIO_CONSOLE_Q_TX          1 /* port 0's transmitq: guest to host */
+#define VIRTIO_CONSOLE_F_SIZE        0 /* the configuration has the console's columns and rows */
+#define VIRTIO_CONSOLE_F_MULTIPORT   1 /* several ports and a control queue */
+#define VIRTIO_CONSOLE_F_EMERG_WRITE 2 /* emergency writes through the configuration */
 
 _Static_assert(sizeof(struct virtq_desc) == 16, "virtq descriptor");
 _Static_assert(sizeof(struct virtio_net_hdr) == VIRTIO_NET_HDR_LEN, "virtio-net header");
