@@ -32,9 +32,12 @@ struct bootinfo_region {
 };
 
 /* A boot module: the loader's [start, end) and the name the runtime gives it. A module's string
- * (Multiboot1 3.3, Multiboot2 3.6.6) is free text; the runtime reads it as QEMU's -kernel loader
- * writes it, "PATH NAME": the name is everything after the first space, or, when there is no
- * space, the string after its last '/' (an empty string gives an empty name). */
+ * (Multiboot1 3.3, Multiboot2 3.6.6) is free text; the runtime reads it as "PATH NAME", which is
+ * what QEMU's -kernel loader passes for -initrd "PATH NAME" and GRUB for module2 FILE PATH NAME.
+ * The name is everything after the first space, with double quotes removed and a backslash
+ * taking the next character literally (GRUB quotes a NAME holding blanks that way, and escapes
+ * quotes and backslashes; tools/tf-run does the same for QEMU); a string without a space gives
+ * what follows its last '/' (an empty string, an empty name). */
 struct bootinfo_module {
     uint64_t start, end;
     char name[BOOTINFO_MODULE_NAME_MAX];

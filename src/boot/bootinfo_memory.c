@@ -19,10 +19,8 @@ static int overlaps(uint64_t a_start, uint64_t a_end, uint64_t b_start, uint64_t
 
 /* ---- Module names and checks --------------------------------------------------------------- */
 
-int bootinfo_module_name(const char *s, char *name, size_t max)
+static int copy_cut(const char *from, char *name, size_t max)
 {
-    const char *space = strchr(s, ' '), *slash = strrchr(s, '/');
-    const char *from = space ? space + 1 : slash ? slash + 1 : s;
     size_t n = strlen(from);
     int cut = n >= max;
     if (cut)
@@ -30,6 +28,27 @@ int bootinfo_module_name(const char *s, char *name, size_t max)
     memcpy(name, from, n);
     name[n] = '\0';
     return cut;
+}
+
+int bootinfo_module_name(const char *s, char *name, size_t max)
+{
+    const char *space = strchr(s, ' '), *slash = strrchr(s, '/');
+    if (!space)
+        return copy_cut(slash ? slash + 1 : s, name, max);
+    size_t n = 0;
+    for (const char *p = space + 1; *p; p++) {
+        if (*p == '"')
+            continue;
+        if (*p == '\\' && p[1])
+            p++;
+        if (n + 1 == max) {
+            name[n] = '\0';
+            return 1;
+        }
+        name[n++] = *p;
+    }
+    name[n] = '\0';
+    return 0;
 }
 
 /* The available entry holding address a (or ending there when at_end), or NULL. */

@@ -144,7 +144,7 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
 
     read_boot_information(magic, info);
     if (runtime_boot.nerrors)
-        fprintf(stderr, "taskfarm: %u damaged boot-information field(s) skipped; first: %s\n",
+        fprintf(stderr, "taskfarm: %u boot-information problem(s), skipped; first: %s\n",
                 runtime_boot.nerrors, runtime_boot.error);
     char **argv;
     int argc = split_arguments(&argv);

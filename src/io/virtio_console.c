@@ -1,9 +1,12 @@
-/* The virtio console driver: implements console.h on port 0 of the first virtio console (QEMU's
- * virtio-serial-pci with a virtconsole), at CPL3.
+/* The virtio console driver: implements console.h on one port of the first virtio console (QEMU's
+ * virtio-serial-pci), at CPL3.
  *
- * Features: VIRTIO_F_VERSION_1 (nothing with the legacy interface). Not
- * VIRTIO_CONSOLE_F_MULTIPORT: the device then has the one port 0 on queues 0 and 1 and no control
- * queue (virtio 1.0, 5.3.2), and QEMU counts the port open once the driver is ready. Only the
+ * Port: with VIRTIO_CONSOLE_F_MULTIPORT (QEMU offers it), port CONSOLE_OUTPUT_PORT, opened through
+ * the control queues (console_control.c); tools/tf-run puts a virtserialport there. QEMU holds
+ * back (throttles) a virtserialport while the host cannot take more, where it would drop data
+ * for a console port: a pipe as the host side (tf-run --output -) fills up. Without MULTIPORT
+ * the device has only port 0, on queues 0 and 1 (virtio 1.0, 5.3.2), and QEMU counts it open once
+ * the driver is ready. Features: VIRTIO_F_VERSION_1 and MULTIPORT when offered. Only the port's
  * transmit queue is set up: nothing is read from the host.
  *
  * Buffers: CONSOLE_BUFFERS of CONSOLE_BUFFER_SIZE bytes, descriptor i always buffer i. Writes
@@ -20,6 +23,7 @@
  * DMA: rings and buffers come from the heap, which is identity mapped, so their addresses are
  * the physical ones the device needs (as in src/udp/virtio_net.c). */
 #include "console.h"
+#include "console_control.h"
 #include "devcall.h"
 #include "pci.h"
 #include "runtime.h"
@@ -44,6 +48,7 @@
 #define CONSOLE_SLEEP_NS    10000000ull /* longest sleep, in case an interrupt went astray */
 #define NS_PER_SECOND       1000000000ull
 #define NO_BUFFER           0xFFFFu
+#define CONSOLE_OUTPUT_PORT 1 /* the port used with MULTIPORT */
 
 static struct port {
     struct virtio_pci t;
@@ -55,6 +60,8 @@ static struct port {
     uint16_t filling; /* the buffer being filled, or NO_BUFFER */
     size_t filled;    /* bytes in it */
     int deadline;     /* the LAPIC timer has TSC-deadline mode */
+    int multiport;    /* VIRTIO_CONSOLE_F_MULTIPORT negotiated */
+    unsigned number;  /* the port written to */
     int state;        /* 0: not looked for yet; 1: open; < 0: the TF_E* code console_open gave */
 } port = {.filling = NO_BUFFER};
 
@@ -73,28 +80,33 @@ static uint32_t bsp_apic_id(void)
     return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
 }
 
-/* 3.1.1 steps 4-6: VERSION_1 with the modern interface, nothing else. */
+/* 3.1.1 steps 4-6: VERSION_1 with the modern interface, and MULTIPORT when offered. */
 static int negotiate(void)
 {
     struct virtio_pci *t = &port.t;
+    uint64_t offered = virtio_pci_features(t);
+    port.multiport = (offered & VIRTIO_FEATURE(VIRTIO_CONSOLE_F_MULTIPORT)) != 0;
+    port.number = port.multiport ? CONSOLE_OUTPUT_PORT : 0;
+    uint64_t wanted = offered & VIRTIO_FEATURE(VIRTIO_CONSOLE_F_MULTIPORT);
     if (!t->modern) {
-        virtio_pci_set_features(t, 0);
+        virtio_pci_set_features(t, wanted);
         return 0;
     }
-    if (!(virtio_pci_features(t) & VIRTIO_FEATURE(VIRTIO_F_VERSION_1)))
+    if (!(offered & VIRTIO_FEATURE(VIRTIO_F_VERSION_1)))
         return -ENODEV;
-    virtio_pci_set_features(t, VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
+    virtio_pci_set_features(t, wanted | VIRTIO_FEATURE(VIRTIO_F_VERSION_1));
     virtio_pci_add_status(t, VIRTIO_STATUS_FEATURES_OK);
     return virtio_pci_status(t) & VIRTIO_STATUS_FEATURES_OK ? 0 : -ENODEV;
 }
 
-/* The transmit queue, its buffers, each descriptor pointing at its buffer. */
+/* The port's transmit queue, its buffers, each descriptor pointing at its buffer. */
 static int setup_queue(void)
 {
-    unsigned max = virtio_pci_queue_max(&port.t, VIRTIO_CONSOLE_Q_TX);
+    unsigned index = VIRTIO_CONSOLE_Q_TX(port.number);
+    unsigned max = virtio_pci_queue_max(&port.t, index);
     unsigned size = port.t.modern && max > CONSOLE_QUEUE_SIZE ? CONSOLE_QUEUE_SIZE : max;
     if (size == 0 || size > CONSOLE_QUEUE_MAX ||
-        virtq_init(&port.tx, VIRTIO_CONSOLE_Q_TX, (uint16_t)size))
+        virtq_init(&port.tx, (uint16_t)index, (uint16_t)size))
         return -ENODEV;
     port.count = size < CONSOLE_BUFFERS ? size : CONSOLE_BUFFERS;
     port.buffers = memalign(X86_PAGE_SIZE, (size_t)port.count * CONSOLE_BUFFER_SIZE);
@@ -106,18 +118,18 @@ static int setup_queue(void)
                        CONSOLE_BUFFER_SIZE, 0);
         port.free[port.nfree++] = (uint16_t)(port.count - 1 - i);
     }
-    return virtio_pci_queue_setup(
-        &port.t, VIRTIO_CONSOLE_Q_TX, size, (uint64_t)(uintptr_t)port.tx.desc,
-        (uint64_t)(uintptr_t)port.tx.avail, (uint64_t)(uintptr_t)port.tx.used, 0);
+    return virtio_pci_queue_setup(&port.t, index, size, (uint64_t)(uintptr_t)port.tx.desc,
+                                  (uint64_t)(uintptr_t)port.tx.avail,
+                                  (uint64_t)(uintptr_t)port.tx.used, 0);
 }
 
 static void report(const struct pci_device *d)
 {
     if (tf_option("quiet"))
         return;
-    printf("taskfarm: output on virtio console at PCI %02x:%02x.%u, %s interface, %u x %u KiB "
-           "buffers, %s\n",
-           d->bus, d->dev, d->fn, port.t.modern ? "virtio 1.0" : "legacy", port.count,
+    printf("taskfarm: output on port %u of the virtio console at PCI %02x:%02x.%u, %s interface, "
+           "%u x %u KiB buffers, %s\n",
+           port.number, d->bus, d->dev, d->fn, port.t.modern ? "virtio 1.0" : "legacy", port.count,
            CONSOLE_BUFFER_SIZE >> 10, port.t.msix ? "MSI-X" : "no MSI-X (polling)");
 }
 
@@ -133,6 +145,8 @@ static int open_port(void)
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
+    if (rc == 0 && port.multiport)
+        rc = control_setup(&port.t);
     if (rc == 0)
         rc = setup_queue();
     if (rc) {
@@ -141,6 +155,10 @@ static int open_port(void)
     }
     port.deadline = (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) != 0;
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER_OK);
+    if (port.multiport && control_open_port(&port.t, port.number) != 0) {
+        virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
+        return TF_ENODEV;
+    }
     report(&d);
     return 0;
 }
@@ -216,7 +234,7 @@ static void submit(void)
     virtq_push(&port.tx, port.filling);
     port.filling = NO_BUFFER;
     if (virtq_publish(&port.tx))
-        virtio_pci_notify(&port.t, VIRTIO_CONSOLE_Q_TX);
+        virtio_pci_notify(&port.t, port.tx.index);
 }
 
 void console_write(const void *buf, size_t len)

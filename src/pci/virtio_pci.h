@@ -10,7 +10,9 @@
 
 #include <stdint.h>
 
-#define VIRTIO_PCI_QUEUES_MAX 2
+/* Queues a driver may set up: the NIC's two; the console's port 0 (0-1), control queues (2-3)
+ * and port 1 (4-5) */
+#define VIRTIO_PCI_QUEUES_MAX 6
 
 struct virtio_pci {
     struct pci_device pci;

@@ -136,15 +136,34 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_CFG_MAC        0  /* 6 bytes, with VIRTIO_NET_F_MAC */
 #define VIRTIO_NET_CFG_STATUS     6  /* 16 */
 
-/* Console device (5.3). Without VIRTIO_CONSOLE_F_MULTIPORT there is one port, port 0, on the
- * first two queues and no control queue (5.3.2). */
-#define VIRTIO_CONSOLE_Q_RX          0 /* port 0's receiveq: host to guest */
-#define VIRTIO_CONSOLE_Q_TX          1 /* port 0's transmitq: guest to host */
+/* Console device (5.3). Queues (5.3.2): port 0's receiveq and transmitq, then, with
+ * VIRTIO_CONSOLE_F_MULTIPORT, the control receiveq and transmitq, then port 1's pair, and so on.
+ * A receiveq carries data from the host, a transmitq data to it. */
+#define VIRTIO_CONSOLE_Q_CONTROL_RX  2
+#define VIRTIO_CONSOLE_Q_CONTROL_TX  3
+#define VIRTIO_CONSOLE_Q_RX(port)    ((port) == 0 ? 0u : 2u + 2u * (port))
+#define VIRTIO_CONSOLE_Q_TX(port)    (VIRTIO_CONSOLE_Q_RX(port) + 1u)
 #define VIRTIO_CONSOLE_F_SIZE        0 /* the configuration has the console's columns and rows */
-#define VIRTIO_CONSOLE_F_MULTIPORT   1 /* several ports and a control queue */
+#define VIRTIO_CONSOLE_F_MULTIPORT   1 /* several ports and the control queues */
 #define VIRTIO_CONSOLE_F_EMERG_WRITE 2 /* emergency writes through the configuration */
+/* Control message (5.3.6.2), on the control queues; some events carry data after it (a port's
+ * name) */
+struct virtio_console_control {
+    uint32_t id;    /* the port it is about */
+    uint16_t event; /* VIRTIO_CONSOLE_* below */
+    uint16_t value;
+};
+#define VIRTIO_CONSOLE_DEVICE_READY  0 /* driver: ready for ports (value 1) */
+#define VIRTIO_CONSOLE_DEVICE_ADD    1 /* device: port `id` exists */
+#define VIRTIO_CONSOLE_DEVICE_REMOVE 2 /* device: port `id` is gone */
+#define VIRTIO_CONSOLE_PORT_READY    3 /* driver: port `id` added (value 1) or not (0) */
+#define VIRTIO_CONSOLE_CONSOLE_PORT  4 /* device: port `id` is a console */
+#define VIRTIO_CONSOLE_RESIZE        5 /* device: a console's new size */
+#define VIRTIO_CONSOLE_PORT_OPEN     6 /* either side: it opened (value 1) or closed (0) `id` */
+#define VIRTIO_CONSOLE_PORT_NAME     7 /* device: port `id`'s name follows */
 
 _Static_assert(sizeof(struct virtq_desc) == 16, "virtq descriptor");
 _Static_assert(sizeof(struct virtio_net_hdr) == VIRTIO_NET_HDR_LEN, "virtio-net header");
+_Static_assert(sizeof(struct virtio_console_control) == 8, "virtio console control message");
 
 #endif

@@ -58,3 +58,12 @@ def kvm_usable():
         return True
     except OSError:
         return False
+
+
+def required_image(*parts):
+    """Like image(), but a missing image fails the test instead of skipping it: for tests whose
+    image is part of the default build."""
+    path = os.path.join(BUILD_DIR, *parts)
+    if not os.path.exists(path):
+        raise AssertionError(f"{path} not built")
+    return path

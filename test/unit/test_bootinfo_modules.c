@@ -74,7 +74,8 @@ START_TEST(mb2_modules)
 }
 END_TEST
 
-/* The name is what follows the first space; without a space, what follows the last '/'. */
+/* The name is what follows the first space, unquoted; without a space, what follows the last
+ * '/'. */
 START_TEST(module_names)
 {
     static const char *const cases[][2] = {
@@ -86,6 +87,13 @@ START_TEST(module_names)
         {"/boot/m0  leading blank", " leading blank"},
         {"/boot/dir/", ""},
         {"path a,b=c", "a,b=c"},
+        {"/boot/m0 \"two words\"", "two words"},
+        {"/boot/m0 \"a \\\"quoted\\\" name\"", "a \"quoted\" name"},
+        {"/boot/m0 back\\\\slash", "back\\slash"},
+        {"/boot/m0 it\\'s", "it's"},
+        {"/boot/m0 \"\"", ""},
+        {"/boot/m0 ends\\", "ends\\"},
+        {"no\"quotes", "no\"quotes"}, /* without a space the string is taken as it is */
     };
     for (size_t i = 0; i < ARRAY_N(cases); i++) {
         char name[BOOTINFO_MODULE_NAME_MAX];
@@ -96,6 +104,10 @@ START_TEST(module_names)
     ck_assert_int_eq(bootinfo_module_name("p abc", small, sizeof(small)), 0);
     ck_assert_str_eq(small, "abc");
     ck_assert_int_eq(bootinfo_module_name("p abcd", small, sizeof(small)), 1);
+    ck_assert_str_eq(small, "abc");
+    ck_assert_int_eq(bootinfo_module_name("p \"abc\"", small, sizeof(small)), 0);
+    ck_assert_str_eq(small, "abc");
+    ck_assert_int_eq(bootinfo_module_name("abcd", small, sizeof(small)), 1);
     ck_assert_str_eq(small, "abc");
 }
 END_TEST
