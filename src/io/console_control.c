@@ -46,7 +46,7 @@ static int enable(struct virtio_pci *t, struct virtq *q)
                                   VIRTIO_MSI_NO_VECTOR);
 }
 
-int control_setup(struct virtio_pci *t)
+int console_control_setup(struct virtio_pci *t)
 {
     if (queue(t, &control.rx, VIRTIO_CONSOLE_Q_CONTROL_RX, CONTROL_RX_BUFFERS) ||
         queue(t, &control.tx, VIRTIO_CONSOLE_Q_CONTROL_TX, 1))
@@ -121,7 +121,7 @@ static int receive(struct virtio_pci *t, struct virtio_console_control *m)
     return 0;
 }
 
-int control_open_port(struct virtio_pci *t, uint32_t port)
+int console_control_open_port(struct virtio_pci *t, uint32_t port)
 {
     kick(t, &control.rx); /* the receive buffers, before anything can be dropped */
     if (send(t, 0, VIRTIO_CONSOLE_DEVICE_READY, 1))

@@ -146,7 +146,7 @@ static int open_port(void)
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
     if (rc == 0 && port.multiport)
-        rc = control_setup(&port.t);
+        rc = console_control_setup(&port.t);
     if (rc == 0)
         rc = setup_queue();
     if (rc) {
@@ -155,7 +155,7 @@ static int open_port(void)
     }
     port.deadline = (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) != 0;
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER_OK);
-    if (port.multiport && control_open_port(&port.t, port.number) != 0) {
+    if (port.multiport && console_control_open_port(&port.t, port.number) != 0) {
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
         return TF_ENODEV;
     }

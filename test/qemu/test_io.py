@@ -207,7 +207,8 @@ class OutputTest(unittest.TestCase):
         """Equal bytes; on failure, where they first differ (not megabytes of both)."""
         if got == want:
             return
-        at = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+        at = next((i for i, (x, y) in enumerate(zip(got, want)) if x != y),
+                  min(len(got), len(want)))
         self.fail(f"output differs at byte {at}: {len(got)} bytes written, {len(want)} expected")
 
     def test_pattern_64_mib(self):
