@@ -4,7 +4,8 @@ CPU counts, for generated sequences (lengths 1 to 5000, identical pairs long eno
 16-bit and 32-bit paths, all X) and real globins; bad input ends it with the file and line, the
 exit status of swsearch-linux and no output.
 
-Accelerator: TF_TEST_ACCEL (default: KVM when usable). The searches are small enough for TCG."""
+Accelerator: TF_TEST_ACCEL (default: KVM when usable; the searches are small enough for TCG), and
+TCG for the CPU models (the one place where QEMU's model is what the guest sees)."""
 import os
 import random
 import subprocess
@@ -105,6 +106,28 @@ class SwsearchGuest(unittest.TestCase):
         isa = [w for w in linux.stderr.split() if w.startswith(b"isa=")][0]
         g = self.guest("-q", self.q, "-d", self.db, "--stats")
         self.assertIn(isa + b" ", g.stderr)
+
+    def test_kernels_follow_the_virtual_cpu(self):
+        """the guest picks its kernels from the virtual CPU (tf_cpuid) and the XCR0 the runtime
+        set: without AVX2, or without XSAVE (AVX offered, but no YMM state in XCR0), no AVX2
+        kernels; with a CPU model of SSE2 only, the SSE2 kernels; the table stays the same.
+        Under TCG, whatever TF_TEST_ACCEL says: it is where QEMU's CPU model is the guest's CPU
+        (KVM under PVM reports the host's features whatever the model)."""
+        q, db = self.out("small_q.fa"), self.out("small_db.fa")
+        rng = random.Random(11)
+        for path, n in ((q, 3), (db, 60)):
+            with open(path, "w") as f:
+                swgen.write_fasta(f, [(f"x{i}", swgen.protein(rng, 1 + rng.randrange(400)))
+                                      for i in range(n)])
+        want = run([LINUX, "-q", q, "-d", db]).stdout
+        for model, isa in (("max", "avx2"), ("max,-avx2", "sse4.1"), ("max,-xsave", "sse4.1"),
+                           ("qemu64", "sse2")):
+            with self.subTest(cpu=model):
+                g = run([WRAPPER, "--accel", "tcg", "--cpu", model, "--smp", "2", "--timeout",
+                         "300", "-q", q, "-d", db, "--stats"])
+                self.assertEqual(g.returncode, 0, g.stderr)
+                self.assertIn(f"isa={isa} ".encode(), g.stderr)
+                self.assertEqual(g.stdout, want)
 
     def test_real_globins(self):
         if not os.path.exists(GLOBINS):
