@@ -64,7 +64,8 @@ class Cli(unittest.TestCase):
         self.fails(1, "--gapextend wants an integer", "-q", self.q, "-d", self.db,
                    "--gapextend", "x")
         self.fails(1, "no matrix 'BLOSUM99'", "-q", self.q, "-d", self.db, "--matrix", "BLOSUM99")
-        self.fails(1, "--threads wants an integer from 1", "-q", self.q, "-d", self.db, "--threads", "0")
+        self.fails(1, "--threads wants an integer from 1", "-q", self.q, "-d", self.db,
+                   "--threads", "0")
 
     def test_io_errors(self):
         missing = os.path.join(self.tmp, "nope.fa")

@@ -43,7 +43,8 @@ class SwsearchGuest(unittest.TestCase):
         queries = [(f"q{i}", swgen.protein(rng, n))
                    for i, n in enumerate(swgen.spread_lengths(rng, 8, 1, 5000))]
         queries += [("q_same", same), ("q_x", "X" * 40), ("q_w", "W")]
-        db = [(f"s{i}", swgen.protein(rng, n)) for i, n in enumerate(swgen.spread_lengths(rng, 400))]
+        db = [(f"s{i}", swgen.protein(rng, n))
+              for i, n in enumerate(swgen.spread_lengths(rng, 400))]
         db += [("s_same", same.lower()), ("s_copy", queries[3][1]), ("s_x", "X" * 500)]
         cls.q = os.path.join(tmp, "queries.fa")
         cls.db = os.path.join(tmp, "db.fa")
