@@ -204,20 +204,23 @@ size_t proto_format_stats(char *out, const char *id, const struct proto_counter 
     return len;
 }
 
-size_t proto_fit(char *out, size_t len, size_t request_len, const char *id)
+size_t proto_format_refusal(char *out, size_t room, const char *id)
 {
-    if (len <= request_len)
-        return len;
     char refusal[PROTO_REPLY_MAX];
     int n =
         snprintf(refusal, sizeof(refusal), "err id=%s pad the request with blanks to %d bytes\n",
                  shown_id(id), PROTO_REPLY_MAX);
-    if ((size_t)n > request_len)
+    if ((size_t)n > room)
         n = snprintf(refusal, sizeof(refusal), "err id=%s pad\n", shown_id(id));
-    if ((size_t)n > request_len)
+    if ((size_t)n > room)
         return 0;
     memcpy(out, refusal, (size_t)n + 1);
     return (size_t)n;
+}
+
+size_t proto_fit(char *out, size_t len, size_t request_len, const char *id)
+{
+    return len <= request_len ? len : proto_format_refusal(out, request_len, id);
 }
 
 static size_t decimal_digits(uint64_t v)

@@ -67,10 +67,12 @@ size_t proto_format_stats(char *out, const char *id, const struct proto_counter 
  * validated (RFC 9000 section 8.1), so that a forged source address gets no more bytes than
  * the forger sent. Clients pad their requests with blanks to PROTO_REPLY_MAX bytes.
  *
- * proto_fit returns `len` when the reply out[0..len) may answer a request of request_len bytes.
- * Otherwise it writes the refusal "err id=ID pad ..." into out, the long form when it fits and
- * "err id=ID pad\n" when only that does, and returns its length; 0 when neither fits (nothing
- * is sent). */
+ * proto_format_refusal writes the refusal that fits `room` bytes: "err id=ID pad the request
+ * with blanks to 256 bytes\n", or when only less fits "err id=ID pad\n"; it returns its length,
+ * or 0 when neither fits (then nothing is sent). proto_fit returns `len` when the reply
+ * out[0..len) may answer a request of request_len bytes, and otherwise puts the refusal in its
+ * place. */
+size_t proto_format_refusal(char *out, size_t room, const char *id);
 size_t proto_fit(char *out, size_t len, size_t request_len, const char *id);
 
 /* The most bytes the "ok" reply to a prime-count request can take (its sum, CPUs and time at
