@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,7 +21,7 @@ extern "C" {
 #define TF_EBADTASK   (-2)  /* no such task: never submitted, or its result was already taken */
 #define TF_ENOSPC     (-3)  /* too many tasks outstanding (see tf_submit) */
 #define TF_EPERM      (-4)  /* called on a CPU that may not call it (see each function) */
-#define TF_ENODEV     (-5)  /* no such device (no network card) */
+#define TF_ENODEV     (-5)  /* no such device (no network card, no output port) */
 #define TF_ENOMEM     (-6)  /* out of memory */
 #define TF_EAGAIN     (-7)  /* nothing there yet (non-blocking calls) */
 #define TF_ETIMEDOUT  (-8)  /* the wait ran out of time */
@@ -196,6 +197,60 @@ int tf_host_start(unsigned sockets, unsigned cores, unsigned threads);
  * Results not taken are dropped and every outstanding handle becomes invalid. Afterwards the
  * farm may be started again. CPU 0 only; 0, or TF_EPERM. */
 int tf_host_stop(void);
+
+/* ---- Boot modules (guest only) ----------------------------------------------------------------
+ * Files the boot loader put in memory beside the image: tools/tf-run --module PATH[=NAME] (QEMU's
+ * -initrd), or GRUB's module2 lines (tools/tf-mkiso --module). They are handed out where they
+ * lie, without copying, and mapped read-only: a write to one faults (a task that tries ends with
+ * TF_EFAULT_BASE - 14). Any CPU may call these once main() has started.
+ *
+ * A module's name comes from its Multiboot string, read as "PATH NAME" (what tf-run and tf-mkiso
+ * write): everything after the first space, or, for a string without a space, what follows its
+ * last '/'. At most 64 modules, names of at most 255 bytes. A module the runtime cannot hand out
+ * (not in RAM, overlapping the image or another module) is left out and reported at boot. */
+
+struct tf_module {
+    const char *name; /* "" when the loader gave none */
+    const void *data; /* never NULL, also for an empty module */
+    size_t size;      /* bytes */
+};
+
+/* Modules handed out, numbered from 0 in the loader's order (tf-run's order of --module). */
+unsigned tf_module_count(void);
+
+/* Fills *out for module `index`; 0, or TF_EINVAL (no such module, or out NULL). */
+int tf_module_get(unsigned index, struct tf_module *out);
+
+/* The data of the first module named `name` and its size in *size (unless size is NULL), or NULL
+ * (and *size 0) when there is none. */
+const void *tf_module_find(const char *name, size_t *size);
+
+/* ---- Output (guest only) ----------------------------------------------------------------------
+ * A byte stream to the host: tools/tf-run --output PATH (or - for tf-run's standard output) adds
+ * a virtio console whose port 0 is written to that file. Bytes arrive exactly and in order, at
+ * hundreds of MB/s: they are copied into large buffers that the device takes one at a time. What
+ * was written reaches the host when a buffer fills, at tf_output_flush(), and at exit: exit(),
+ * returning from main and abort() on the bootstrap CPU flush the stream before the machine ends
+ * (an exit on another CPU, or a CPU exception outside a task, does not). The serial console
+ * (stdout, stderr) stays separate.
+ *
+ * Only the bootstrap CPU may write (TF_EPERM elsewhere, also from a task that runs on another
+ * CPU). The port is looked for at the first call (a PCI scan). */
+
+/* Writes buf[0..len): returns len once every byte is in the stream's buffers (waiting for the
+ * device when they are all full), or TF_ENODEV (no output port), TF_ENOMEM (no memory for the
+ * buffers), TF_EINVAL (buf NULL with len > 0), TF_EPERM. */
+long tf_output_write(const void *buf, size_t len);
+
+/* Hands everything written so far to the host and waits until the device has taken it. 0,
+ * TF_ENODEV, TF_ENOMEM, TF_EPERM. */
+int tf_output_flush(void);
+
+/* A newlib FILE on the stream, for fwrite and fprintf (one FILE, made at the first call). It is
+ * unbuffered on the newlib side: each call goes straight into the stream's own buffers. NULL
+ * without an output port (errno ENODEV), without memory (ENOMEM) or on another CPU than the
+ * bootstrap CPU (EPERM). fclose ends this FILE; the next call makes another. */
+FILE *tf_output(void);
 
 /* ---- Network (guest only) ---------------------------------------------------------------------
  * IPv4 over the first virtio-net device. Addresses and ports are in host byte order. Only the

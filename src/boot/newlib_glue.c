@@ -102,6 +102,14 @@ static void run_exit_hooks(void)
     }
 }
 
+/* Every end from CPL3: the exit hooks (the output stream's flush, the NIC's last frames), then
+ * the core's exit. */
+static _Noreturn void leave(int code)
+{
+    run_exit_hooks();
+    usys_exit(code);
+}
+
 /* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
  * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
@@ -113,8 +121,7 @@ _Noreturn void _exit(int code)
         usys_write(msg, (size_t)n);
         code = KABI_EXIT_USER_MAX;
     }
-    run_exit_hooks();
-    usys_exit(code);
+    leave(code);
 }
 
 int close(int fd)
@@ -175,7 +182,7 @@ int kill(int pid, int sig)
 {
     (void)sig;
     if (pid == 1) /* raise() and abort(): the machine is the process */
-        usys_exit(KABI_EXIT_SIGNAL);
+        leave(KABI_EXIT_SIGNAL);
     errno = ESRCH;
     return -1;
 }

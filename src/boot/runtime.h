@@ -46,6 +46,11 @@ int locks_release_held(int *malloc_lock);
 #define RUNTIME_EXIT_HOOKS 4
 int runtime_on_exit(void (*hook)(void));
 
+/* modules.c: keeps the modules the runtime can hand out and maps their pages read-only (before
+ * the heap is chosen and the other CPUs start); prints one line about them (unless tf.quiet). */
+void runtime_modules_init(void);
+void runtime_modules_report(void);
+
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
 

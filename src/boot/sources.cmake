@@ -5,7 +5,8 @@
 list(APPEND TF_KERNEL_SOURCES boot/multiboot_header.S boot/entry.S)
 list(APPEND TF_KERNEL_INCLUDES boot)
 tf_layer(boot
-  SOURCES boot/fault.c boot/fault_call.S boot/bootinfo.c boot/cmdline.c boot/newlib_glue.c
-          boot/locks.c boot/options.c boot/option_check.c boot/clock.c boot/cpuid.c
+  SOURCES boot/fault.c boot/fault_call.S boot/bootinfo.c boot/bootinfo_memory.c boot/cmdline.c
+          boot/newlib_glue.c boot/locks.c boot/options.c boot/option_check.c boot/clock.c
+          boot/cpuid.c boot/modules.c
   USES kabi)
 tf_layer(start DIR boot SOURCES boot/start.c USES apic cpu boot)

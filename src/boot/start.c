@@ -82,6 +82,7 @@ static void read_boot_information(uint32_t magic, uint64_t info)
                           : "taskfarm: boot information unreadable\n");
         usys_exit(KABI_EXIT_PANIC);
     }
+    runtime_modules_init(); /* before the heap is chosen: it keeps off the modules' pages */
     /* The whole image, including the core's stacks past the loaded bytes, must be RAM; so must
      * the loader's information (a loader short of room puts it past the end of RAM, where the
      * command line reads as empty), and there must be room for a heap. */
@@ -171,10 +172,11 @@ _Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry
 
     read_boot_information(magic, info);
     if (runtime_boot.nerrors)
-        fprintf(stderr, "taskfarm: %u damaged boot-information field(s) skipped; first: %s\n",
+        fprintf(stderr, "taskfarm: %u boot-information problem(s), skipped; first: %s\n",
                 runtime_boot.nerrors, runtime_boot.error);
     char **argv;
     int argc = split_arguments(&argv);
+    runtime_modules_report();
     runtime_clock_init();
     park_init();
     if (fault_init_cpu() < 0)

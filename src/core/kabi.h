@@ -35,7 +35,8 @@
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
 #define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
-/* 14-15: reserved */
+#define KABI_SYS_READ_ONLY     14 /* (addr, len): 2 MiB-aligned user pages above the image become read-only */
+/* 15: reserved */
 /* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
  * registers; these are only the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
@@ -74,6 +75,7 @@
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
 #define KABI_VEC_NIC      0xE0 /* the NIC's MSI-X message: EOI only, it ends a KABI_SYS_DEV_WAIT */
 #define KABI_VEC_TIMER    0xE1 /* the LAPIC timer of a KABI_SYS_DEV_WAIT: EOI only */
+#define KABI_VEC_OUTPUT   0xE2 /* the output port's MSI-X message: EOI only, like KABI_VEC_NIC */
 #define KABI_VEC_SPURIOUS 0xFF /* LAPIC spurious-interrupt vector */
 
 /* Application-processor start-up code is copied to this page (below 1 MiB, 4 KiB aligned: the
