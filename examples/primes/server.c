@@ -10,9 +10,11 @@
  * Boot options: tf.port=P (UDP port, default 7070), tf.queue=Q (requests held while one is
  * computed, default 16; more are answered "busy"), tf.max_work=W (the most work one request may
  * ask for, default 10^14), tf.allow_quit=0|1 (accept "quit", which ends the guest; off by
- * default without a key, on with one), tf.key=HEX (only datagrams with a valid MAC are
- * answered, docs/protocol.md "Authentication"), tf.t_min=T (with a key: t up to T is refused),
- * and the network's tf.ip= / tf.gw= (DHCP otherwise).
+ * default without a key, on with one), tf.key_module=NAME (the shared key is in the boot module
+ * NAME, tf-run --module PATH=NAME; only datagrams with a valid MAC are answered, docs/protocol.md
+ * "Authentication") or tf.key=HEX (the same key on the command line, which more people can
+ * read), tf.t_min=T (with a key: t up to T is refused), and the network's tf.ip= / tf.gw= (DHCP
+ * otherwise).
  *
  * Without a key no reply is longer than the datagram it answers (protocol.h, proto_fit). */
 #include "auth.h"
@@ -36,7 +38,8 @@ TF_OPTION(port, "1-65535");
 TF_OPTION(queue, "0-256");
 TF_OPTION(max_work, "1-1000000000000000000");
 TF_OPTION(allow_quit, "0|1");
-TF_OPTION(key, "32 to 128 hex digits, the shared key (a key module is safer)");
+TF_OPTION(key, "32 to 128 hex digits, the shared key (tf.key_module is safer)");
+TF_OPTION(key_module, "the name of a boot module holding the key in hex");
 TF_OPTION(t_min, "0-9999999999999999999");
 
 /* One piece of a request: the primes in [lo, hi). */
@@ -486,18 +489,31 @@ static void serve_meanwhile(void)
     }
 }
 
-/* tf.key=HEX: the key; tf.t_min=T: the replay floor at start (docs/protocol.md). A malformed
- * key stops the server rather than let it serve without one. */
+/* tf.key_module=NAME or tf.key=HEX: the key; tf.t_min=T: the replay floor at start
+ * (docs/protocol.md). A key that is missing or malformed stops the server rather than let it
+ * serve without one. */
 static int load_key(void)
 {
-    const char *o = tf_option("t_min");
-    auth_replay_init(&replay, o ? strtoull(o, NULL, 10) : 0);
-    o = tf_option("key");
-    if (!o)
-        return 0;
+    const char *o = tf_option("t_min"), *name = tf_option("key_module"), *text = tf_option("key");
     char why[120];
-    if (auth_key_parse(&key, o, strlen(o), why, sizeof(why))) {
-        fprintf(stderr, "primes: tf.key: %s\n", why);
+    size_t len = text ? strlen(text) : 0;
+    auth_replay_init(&replay, o ? strtoull(o, NULL, 10) : 0);
+    if (name && text) {
+        fprintf(stderr, "primes: give tf.key_module or tf.key, not both\n");
+        return -1;
+    }
+    if (name && !(text = tf_module_find(name, &len))) {
+        fprintf(stderr,
+                "primes: tf.key_module=%s: no boot module of that name (tf-run --module "
+                "PATH=%s)\n",
+                name, name);
+        return -1;
+    }
+    if (!text)
+        return 0;
+    if (auth_key_parse(&key, text, len, why, sizeof(why))) {
+        fprintf(stderr, "primes: %s%s: %s\n", name ? "the key module " : "tf.key", name ? name : "",
+                why);
         return -1;
     }
     keyed = 1;

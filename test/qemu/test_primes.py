@@ -46,17 +46,19 @@ def free_port():
 
 
 class Guest:
-    """One prime-count guest with a forwarded UDP port; stopped with "quit". With `key` (hex) it
-    boots with tf.key and tf-client gets --key-file."""
+    """One prime-count guest with a forwarded UDP port; stopped with "quit". With `key_file` it
+    gets the key as the boot module "primes-key" (tf.key_module) and so does tf-client
+    (--key-file); tf.key=HEX can be among the options instead."""
 
-    def __init__(self, *options, smp=2, key=None, key_file=None):
+    def __init__(self, *options, smp=2, key_file=None, module=True):
         self.port = free_port()
         self.lines = []
-        self.key, self.key_file = key, key_file
-        keyed = [f"tf.key={key}"] if key else []
+        self.key_file = key_file
+        keyed = ["--module", f"{key_file}=primes-key"] if key_file and module else []
         cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
-               f"{self.port}:7070", "--timeout", "600", image("examples", "primes", "primes"),
-               "--", "tf.allow_quit=1", *keyed, *options]
+               f"{self.port}:7070", "--timeout", "600", *keyed,
+               image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
+               *(["tf.key_module=primes-key"] if keyed else []), *options]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self.read, daemon=True)
@@ -348,7 +350,7 @@ class AuthTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.TemporaryDirectory()
-        cls.guest = Guest(key=KEY.hex(), key_file=key_file(cls.dir.name))
+        cls.guest = Guest(key_file=key_file(cls.dir.name))  # the key as a boot module
         cls.t = Counter()
 
     @classmethod
@@ -449,7 +451,7 @@ class AuthStartAndQuitTest(unittest.TestCase):
     def test_floor_and_quit(self):
         with tempfile.TemporaryDirectory() as d:
             t0 = time.time_ns() // 1000
-            g = Guest(f"tf.t_min={t0}", key=KEY.hex(), key_file=key_file(d))
+            g = Guest(f"tf.t_min={t0}", f"tf.key={KEY.hex()}", key_file=key_file(d), module=False)
             try:
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                     old = seal(KEY, padded("ping id=old"), t0 - 1)  # "recorded" before the start
@@ -464,6 +466,28 @@ class AuthStartAndQuitTest(unittest.TestCase):
                 self.assertEqual(g.proc.wait(timeout=60), 0, g.output())
             finally:
                 g.stop()
+
+
+class KeyConfigTest(unittest.TestCase):
+    """A key that is missing or malformed stops the guest (exit status 1, a message) rather than
+    let it serve without one"""
+
+    def test_bad_keys_stop_the_guest(self):
+        img = image("examples", "primes", "primes")
+        with tempfile.TemporaryDirectory() as d:
+            short = os.path.join(d, "short.key")
+            with open(short, "w") as f:
+                f.write("00112233\n")
+            for args, module, why in (
+                    (["tf.key=0011"], None, "tf.key: a key is 32 to 128 hex digits"),
+                    (["tf.key_module=absent"], None, "tf.key_module=absent: no boot module"),
+                    (["tf.key_module=k"], f"{short}=k", "the key module k: a key is 32 to 128"),
+                    ([f"tf.key={KEY.hex()}", "tf.key_module=k"], f"{key_file(d)}=k",
+                     "not both")):
+                with self.subTest(args=args):
+                    r = tfqemu.boot(img, *args, tf_run_args=["--module", module] if module else [])
+                    self.assertEqual(r.code, 1, r)
+                    self.assertIn(why, r.output)
 
 
 class LossyRelay:
