@@ -49,6 +49,8 @@ class HelpTest(unittest.TestCase):
         ("tools", "coverage"): [],
         ("tools", "setup"): [],
         ("tools", "demo"): [],
+        ("bench", "flood"): ["--clients", "--rate", "--seconds", "--kind", "--quick"],
+        ("bench", "amplification"): ["--build", "--allow-amplification"],
     }
     PROGRAMS = {
         CLIENT: ["--server", "--kernel", "--id", "--timeout", "--max-wait", "--retry-refused",
