@@ -29,7 +29,7 @@ def seal(key, text, t, label=REQUEST_LABEL):
     return body + b"mac=" + hmac.new(key, label + body, hashlib.sha256).hexdigest().encode() + b"\n"
 
 
-SEALED = re.compile(rb"(.*)[ \t]t=([0-9]{1,20})[ \t]+mac=([0-9a-fA-F]{64})[ \t\r\n]*", re.S)
+SEALED = re.compile(rb"(.*)[ \t]t=([0-9]{1,20})[ \t]+mac=([0-9a-f]{64})[ \t\r\n]*", re.S)
 
 
 def unseal(key, data, label=REPLY_LABEL):
@@ -40,7 +40,7 @@ def unseal(key, data, label=REPLY_LABEL):
         return None
     body = data[:m.start(3) - len(b"mac=")]
     want = hmac.new(key, label + body, hashlib.sha256).hexdigest().encode()
-    if not hmac.compare_digest(want, m.group(3).lower()):
+    if not hmac.compare_digest(want, m.group(3)):
         return None
     return m.group(1).rstrip(b" \t").decode() + "\n", int(m.group(2))
 

@@ -24,12 +24,14 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* n bytes from 2n hex digits; -1 when one is not a hex digit */
-static int unhex(const char *text, size_t n, uint8_t *out)
+/* n bytes from 2n hex digits; -1 when one is not a hex digit, or with `lower` an upper-case one
+ * (a MAC has one spelling only, so that no one re-spells a datagram into another valid one) */
+static int unhex(const char *text, size_t n, uint8_t *out, int lower)
 {
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0)
+        char a = text[2 * i], b = text[2 * i + 1];
+        int hi = hex_value(a), lo = hex_value(b);
+        if (hi < 0 || lo < 0 || (lower && ((a >= 'A' && a <= 'F') || (b >= 'A' && b <= 'F'))))
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
@@ -53,7 +55,7 @@ int auth_key_parse(struct auth_key *key, const char *text, size_t len, char *why
         return -1;
     }
     key->len = digits / 2;
-    unhex(text, key->len, key->bytes);
+    unhex(text, key->len, key->bytes, 0);
     return 0;
 }
 
@@ -120,7 +122,7 @@ enum auth_verdict auth_open(const struct auth_key *key, enum auth_dir dir, const
     uint8_t want[HMAC_SHA256_LEN], got[HMAC_SHA256_LEN];
     size_t end = len, mac_at = word_before(msg, &end);
     if (end - mac_at != 4 + AUTH_MAC_HEX || memcmp(msg + mac_at, "mac=", 4) || !mac_at ||
-        unhex(msg + mac_at + 4, HMAC_SHA256_LEN, got))
+        unhex(msg + mac_at + 4, HMAC_SHA256_LEN, got, 1))
         return AUTH_NO_MAC;
     size_t t_end = mac_at, t_at = word_before(msg, &t_end);
     if (parse_t(msg + t_at, t_end - t_at, t))

@@ -45,7 +45,8 @@ size_t auth_seal(const struct auth_key *key, enum auth_dir dir, char *msg, size_
 
 enum auth_verdict {
     AUTH_OK,      /* the MAC is right: *inner_len and *t are set */
-    AUTH_NO_MAC,  /* the datagram does not end "t=T mac=HEX" (trailing blanks allowed) */
+    AUTH_NO_MAC,  /* it does not end "t=T mac=HEX", HEX 64 lower-case hex digits (trailing
+                   * blanks allowed) */
     AUTH_BAD_MAC, /* it does, and the MAC is wrong */
 };
 /* Checks a sealed datagram. On AUTH_OK, msg[0..*inner_len) is the message (the bytes before

@@ -424,6 +424,38 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(after["auth_failed"], before["auth_failed"])
         self.assertEqual(after["cache_hits"] - before["cache_hits"], 1)
 
+    def test_retries_through_a_lossy_path(self):
+        """every retry carries a fresh t; the cached reply comes back sealed with the retry's,
+        or the first reply late: tf-client takes either"""
+        relay = LossyRelay(self.guest.port, 0.10, seed=11)
+        try:
+            for i in range(3):
+                r = self.guest.client("--timeout", "200", "--json", 2, 200000 + i,
+                                      server=f"127.0.0.1:{relay.port}")
+                self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertGreater(relay.dropped, 0)
+        finally:
+            relay.close()
+
+    def test_fan_out_to_the_guest_and_linux_with_one_key(self):
+        """the guest's HMAC (its own code) and primes-linux's (OpenSSL's) answer one client"""
+        port = free_port()
+        linux = subprocess.Popen([LINUX, "--serve", str(port), "--threads", "--key-file",
+                                  self.guest.key_file], stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertIn("authenticated", linux.stdout.readline())
+            r = subprocess.run([CLIENT, "--key-file", self.guest.key_file, "--json", "--server",
+                                f"127.0.0.1:{self.guest.port}", "--server", f"127.0.0.1:{port}",
+                                "4", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('"servers": 2', r.stdout)
+            self.assertIn(f'"sum": {4 * 9592}', r.stdout)
+        finally:
+            linux.terminate()
+            linux.wait(timeout=10)
+            linux.stdout.close()
+
     def test_keyless_client_hears_nothing(self):
         r = subprocess.run([CLIENT, "--server", f"127.0.0.1:{self.guest.port}", "--max-wait", "2",
                             "--request", "ping id=nokey"], stdout=subprocess.PIPE,

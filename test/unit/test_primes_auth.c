@@ -281,6 +281,13 @@ START_TEST(open_wants_t_and_mac_last)
     ck_assert_int_eq(open_text(&k, AUTH_REQUEST, msg, &inner, &t), AUTH_BAD_MAC);
     snprintf(msg, sizeof(msg), "ping t=5 mac=%.63sg", hex64);
     ck_assert_int_eq(open_text(&k, AUTH_REQUEST, msg, &inner, &t), AUTH_NO_MAC);
+    /* a valid MAC spelt in capitals is another datagram for the same bytes: refused */
+    strcpy(msg, "ping id=example t=1700000000000000 "
+                "mac=3497D81FD435F0160E3C9C4C563C06B3D765CE1D3F9A71C51D9929DEC231093F");
+    ck_assert_int_eq(open_text(&k, AUTH_REQUEST, msg, &inner, &t), AUTH_NO_MAC);
+    for (char *c = msg + 39; *c; c++)
+        *c = (char)(*c >= 'A' && *c <= 'F' ? *c - 'A' + 'a' : *c);
+    ck_assert_int_eq(open_text(&k, AUTH_REQUEST, msg, &inner, &t), AUTH_OK);
 }
 END_TEST
 
