@@ -23,7 +23,7 @@
 /* clang-format off */
 #define KABI_SYS_WRITE          0 /* (buf, len): console write; returns len */
 #define KABI_SYS_EXIT           1 /* (code): leave the virtual machine; does not return */
-#define KABI_SYS_SET_USER_GS    2 /* (base): this CPU's GS base at CPL3 */
+#define KABI_SYS_SET_USER_GS    2 /* (base below 4 GiB): this CPU's GS base at CPL3 */
 #define KABI_SYS_SET_POWEROFF   3 /* (port, value): ACPI PM1a control write, used without exit device */
 #define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite */
 #define KABI_SYS_KVMCLOCK       5 /* (struct pvclock_vcpu_time_info *): enable; NULL: disable */
@@ -33,7 +33,7 @@
 #define KABI_SYS_WAKE           9 /* (cpu): wake-up IPI */
 #define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
-#define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
+#define KABI_SYS_FAULT_SETUP   12 /* (uint32_t *armed, recover_rip, recover_rsp, gs_base): below */
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
 /* 14-15: reserved */
 /* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
@@ -80,10 +80,12 @@
  * SIPI vector is its page number). The runtime checks that the memory map says it is free. */
 #define KABI_TRAMPOLINE_ADDR 0x8000
 
-/* KABI_SYS_FAULT_SETUP: a CPU exception raised at CPL3 while *armed is nonzero (all but NMI,
- * double fault and machine check) resumes the CPU at recover_rip on recover_rsp with RDI =
- * vector, RSI = error code, RDX = faulting RIP, RCX = CR2 (page faults, else 0), interrupts on.
- * The core changes nothing else: the runtime disarms. */
+/* KABI_SYS_FAULT_SETUP, once per CPU: a CPU exception raised at CPL3 while *armed is nonzero
+ * (all but NMI, double fault and machine check) resumes the CPU at recover_rip on recover_rsp
+ * with RDI = vector, RSI = error code, RDX = faulting RIP, RCX = CR2 (page faults, else 0),
+ * interrupts on, GS base = gs_base (whatever the faulting code made of GS), and *armed = 0 (so
+ * that a fault in the recovery code is reported, not recovered again and again). The core reads
+ * and writes *armed only while that word is still user-accessible. */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -98,6 +100,7 @@ struct kabi_smp_setup {
 #endif
 
 /* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
+#define KABI_EPERM     1
 #define KABI_EFAULT    14
 #define KABI_ENOMEM    12
 #define KABI_EINVAL    22

@@ -22,13 +22,14 @@
 #include <stddef.h>
 
 struct kcpu {
-    struct kcpu *self;   /* KCPU_SELF: GS-relative pointer to this structure */
-    uint64_t kstack_top; /* KCPU_KSTACK_TOP: RSP on SYSCALL entry */
-    uint64_t user_rsp;   /* KCPU_USER_RSP: the caller's RSP while in a system call */
-    uint32_t index;      /* KCPU_INDEX: dense CPU index (0 = BSP) */
-    uint32_t in_fault;   /* nonzero while reporting an exception (a second one halts) */
-    const volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
-    uint64_t fault_rip, fault_rsp;        /* where a recovered fault resumes at CPL3 */
+    struct kcpu *self;              /* KCPU_SELF: GS-relative pointer to this structure */
+    uint64_t kstack_top;            /* KCPU_KSTACK_TOP: RSP on SYSCALL entry */
+    uint64_t user_rsp;              /* KCPU_USER_RSP: the caller's RSP while in a system call */
+    uint32_t index;                 /* KCPU_INDEX: dense CPU index (0 = BSP) */
+    uint32_t in_fault;              /* nonzero while reporting an exception (a second one halts) */
+    volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
+    uint64_t fault_rip, fault_rsp;  /* where a recovered fault resumes at CPL3 */
+    uint64_t fault_gs;              /* and with which GS base */
 } __attribute__((aligned(64)));
 
 /* Register state saved by isr.S, lowest address first */
@@ -52,7 +53,7 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr);
 _Noreturn void kcore_exit(int code);
 int kcore_user_buffer_ok(uint64_t addr, uint64_t len);
 /* kfault.c */
-long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
+long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp, uint64_t gs);
 int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);

@@ -116,7 +116,11 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_EXIT:
         kcore_exit((int)a0);
     case KABI_SYS_SET_USER_GS:
-        /* Swapped in as GS_BASE when this call returns to CPL3 */
+        /* Swapped in as GS_BASE when this call returns to CPL3. WRMSR raises #GP on a
+         * non-canonical base (SDM vol. 4, IA32_KERNEL_GS_BASE), and nothing is mapped above
+         * 4 GiB anyway. */
+        if ((uint64_t)a0 >= PLAT_MAPPED_LIMIT)
+            return -KABI_EINVAL;
         x86_wrmsr(X86_MSR_KERNEL_GS_BASE, (uint64_t)a0);
         return 0;
     case KABI_SYS_SET_POWEROFF:
@@ -144,7 +148,7 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_CPUID:
         return kcpuid((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_FAULT_SETUP:
-        return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+        return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     case KABI_SYS_PCI_READ:
         return kdev_pci_read((uint64_t)a0, (uint64_t)a1);
     case KABI_SYS_PCI_WRITE:
