@@ -65,6 +65,8 @@ long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);
 long kdev_port_read(uint64_t port, uint64_t width);
 long kdev_port_write(uint64_t port, uint64_t width, uint64_t value);
 long kdev_mmio_map(uint64_t addr);
+/* Start-up is over: RAM ends at ram_end (below 4 GiB), which MMIO_MAP never makes uncached. */
+void kdev_startup_done(uint64_t ram_end);
 long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);

@@ -1,5 +1,6 @@
 /* hostile: the security tests' guest (see hostile.h and test_hostile.py). Usage:
  *   hostile gs-selector|gs-syscall|gs-wrgsbase    tasks on every CPU change their GS base
+ *   hostile startup-calls|guard-armed|mmio-heap|port-wrap   platform calls (hostile_calls.c)
  * Each mode prints what the hostile code got back and then runs a round of plain tasks on every
  * CPU: the runtime and every CPU must still work. */
 #include "hostile.h"
@@ -90,6 +91,5 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (!strncmp(mode, "gs-", 3))
         return hostile_gs(mode + 3);
-    fprintf(stderr, "hostile: unknown mode %s\n", mode);
-    return 2;
+    return hostile_calls(mode);
 }

@@ -22,5 +22,6 @@ int hostile_normal_round(void);
 
 /* The modes, each returning main's exit code */
 int hostile_gs(const char *how);
+int hostile_calls(const char *mode);
 
 #endif

@@ -70,5 +70,56 @@ class GsBaseTest(Contained):
         self.assertEqual(self.outcome(b, "wrgsbase-fault"), "fault 6")
 
 
+STARTUP_CALLS = ["SET_POWEROFF", "KVMCLOCK", "PIT_CALIBRATE", "SMP_SETUP", "GUARD_PAGE",
+                 "FAULT_SETUP", "STARTUP_DONE"]
+EPERM, EINVAL, ENOSYS = -1, -22, -88
+
+
+class PlatformCallTest(Contained):
+    """The calls that change the platform under every CPU are the runtime's start-up's: refused
+    from main and from tasks once it is over. They used to be open to any caller: a task could
+    claim the power-off port, unmap pages the core reads, reset another CPU with INIT."""
+
+    def test_startup_calls_are_refused_afterwards(self):
+        b = hostile("startup-calls")
+        self.assert_contained(b, ["calls", "smp-start"])
+        cpus = int(re.search(r"on (\d+) CPUs", b.output).group(1))
+        for who in [f"task {i}" for i in range(cpus)] + ["main"]:
+            for call in STARTUP_CALLS:
+                self.assertIn(f"\n{who} {call}: {EPERM}\n", b.output, b)
+        self.assertEqual(self.outcome(b, "smp-start"), "returned 0")  # INIT and SIPI refused
+        self.assertNotIn("a fault resumed where a task said", b.output)
+
+    def test_unmapping_the_fault_context_is_refused(self):
+        """The core reads the fault context's armed word when a task faults: unmapped, that was
+        a page fault at CPL0 that stopped the machine."""
+        b = hostile("guard-armed")
+        self.assert_contained(b, ["guard-armed"])
+        self.assertEqual(self.outcome(b, "guard-armed"), "fault 6")
+        self.assertRegex(b.output, rf"guard-armed on CPU \d+: GUARD_PAGE returned {EPERM}\n")
+        self.assertNotRegex(b.output, r"GUARD_PAGE returned (?!-1\n)")
+
+    def test_mmio_map_refuses_ram(self):
+        b = hostile("mmio-heap")
+        self.assert_contained(b, [])
+        self.assertIn(f"MMIO_MAP heap: {EPERM}\n", b.output, b)
+        self.assertIn(f"MMIO_MAP image: {EPERM}\n", b.output, b)
+
+    def test_port_range_does_not_wrap(self):
+        b = hostile("port-wrap")
+        self.assert_contained(b, [])
+        for w in (1, 2, 4):
+            self.assertIn(f"PORT_READ(-{w}, {w}): {EINVAL}\n", b.output, b)
+            self.assertIn(f"PORT_WRITE(-{w}, {w}): {EINVAL}\n", b.output, b)
+
+    def test_no_selftest_faults_in_production_images(self):
+        """KABI_SYS_SELFTEST_FAULT exists only in the test suite's core: in an image linked like
+        a user's it used to fault at CPL0 and stop the machine."""
+        b = boot(image("test", "security", "hostile-production"), "selftest", timeout=TIMEOUT)
+        self.assertEqual(b.code, 0, b)
+        self.assertIn(f"SELFTEST_FAULT: {ENOSYS}\n", b.output, b)
+        self.assertNotIn("*** CPU exception", b.output, b)
+
+
 if __name__ == "__main__":
     tfqemu.main()
