@@ -46,6 +46,10 @@ extern uint64_t kboot_magic, kboot_info, kboot_tsc;
 /* kcpu.c */
 void kcore_init_bsp(void);
 void kcore_cpu_init(unsigned index);
+/* This CPU's struct kcpu, from the stack CPL0 runs on: never through GS, which an interrupt or
+ * NMI may find still holding the base CPL3 chose (the short park path halts without SWAPGS, an
+ * NMI may come before the SYSCALL entry's SWAPGS). */
+struct kcpu *kcore_self(void);
 /* ktrap.c */
 void ktrap(struct trap_frame *frame);
 /* ksyscall.c */

@@ -19,16 +19,9 @@
 /* Never recovered: they do not mean the running code did something wrong. */
 #define NOT_RECOVERED(v) ((v) == X86_VEC_NMI || (v) == X86_VEC_DF || (v) == X86_VEC_MC)
 
-static struct kcpu *this_cpu(void)
-{
-    struct kcpu *self;
-    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(self) : "i"(KCPU_SELF));
-    return self;
-}
-
 long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp, uint64_t gs)
 {
-    struct kcpu *self = this_cpu();
+    struct kcpu *self = kcore_self();
     if (self->fault_armed)
         return -KABI_EPERM; /* once: a task may not move the recovery elsewhere */
     if (!kcore_user_buffer_ok(armed, sizeof(uint32_t)) || armed % sizeof(uint32_t) ||
@@ -48,7 +41,7 @@ long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp, uint64_t gs)
  * KERNEL_GS_BASE, which the return's SWAPGS makes current again. */
 int kfault_recover(struct trap_frame *tf)
 {
-    struct kcpu *self = this_cpu();
+    struct kcpu *self = kcore_self();
     unsigned vector = tf->vector & 0xFF;
     volatile uint32_t *armed = self->fault_armed;
     if (!armed || NOT_RECOVERED(vector) ||

@@ -1,6 +1,8 @@
 /* hostile: the security tests' guest (see hostile.h and test_hostile.py). Usage:
  *   hostile gs-selector|gs-syscall|gs-wrgsbase    tasks on every CPU change their GS base
  *   hostile startup-calls|guard-armed|mmio-heap|port-wrap   platform calls (hostile_calls.c)
+ *   hostile irq-task|irq-wait|irq-park VECTOR     interrupts on exception vectors (hostile_irq.c)
+ *   hostile fp-exceptions                         the exceptions on those vectors (hostile_irq.c)
  * Each mode prints what the hostile code got back and then runs a round of plain tasks on every
  * CPU: the runtime and every CPU must still work. */
 #include "hostile.h"
@@ -91,5 +93,9 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (!strncmp(mode, "gs-", 3))
         return hostile_gs(mode + 3);
+    if (!strcmp(mode, "fp-exceptions"))
+        return hostile_fp_exceptions();
+    if (!strncmp(mode, "irq-", 4))
+        return hostile_irq(mode, argc > 2 ? argv[2] : NULL);
     return hostile_calls(mode);
 }

@@ -23,5 +23,7 @@ int hostile_normal_round(void);
 /* The modes, each returning main's exit code */
 int hostile_gs(const char *how);
 int hostile_calls(const char *mode);
+int hostile_irq(const char *mode, const char *vector);
+int hostile_fp_exceptions(void);
 
 #endif
