@@ -1,5 +1,6 @@
 # newlib for the freestanding x86-64 target, built once from Debian's newlib-source into the build
-# tree (about 30 s on two cores) and reused by every later build.
+# tree (about 30 s on two cores) and reused by every later build. Defines the target
+# taskfarm-newlib (the build) and, for src/CMakeLists.txt, TF_NEWLIB_INCLUDE and TF_NEWLIB_LIBDIR.
 #
 # Configuration: no supplied system calls (src/boot/newlib_glue.c provides them), retargetable
 # locks (src/boot/locks.c) and a per-CPU reentrancy structure through __getreent() so newlib is
@@ -18,7 +19,7 @@ set(TF_NEWLIB_PREBUILT "" CACHE PATH
 if(TF_NEWLIB_PREBUILT)
   set(TF_NEWLIB_PREFIX "${TF_NEWLIB_PREBUILT}")
 else()
-  set(TF_NEWLIB_PREFIX "${CMAKE_BINARY_DIR}/newlib/install")
+  set(TF_NEWLIB_PREFIX "${PROJECT_BINARY_DIR}/newlib/install")
 endif()
 set(TF_NEWLIB_INCLUDE "${TF_NEWLIB_PREFIX}/x86_64-elf/include")
 set(TF_NEWLIB_LIBDIR "${TF_NEWLIB_PREFIX}/x86_64-elf/lib")
@@ -28,13 +29,15 @@ if(TF_NEWLIB_PREBUILT)
   if(NOT EXISTS "${TF_NEWLIB_LIBDIR}/libc.a")
     message(FATAL_ERROR "TF_NEWLIB_PREBUILT: no ${TF_NEWLIB_LIBDIR}/libc.a")
   endif()
-  add_custom_target(newlib)
+  add_custom_target(taskfarm-newlib)
   return()
 endif()
 
-ExternalProject_Add(newlib
+ExternalProject_Add(taskfarm-newlib
   URL "${TF_NEWLIB_TARBALL}"
-  PREFIX "${CMAKE_BINARY_DIR}/newlib"
+  PREFIX "${PROJECT_BINARY_DIR}/newlib"
+  SOURCE_DIR "${PROJECT_BINARY_DIR}/newlib/src/newlib"
+  BINARY_DIR "${PROJECT_BINARY_DIR}/newlib/src/newlib-build"
   DOWNLOAD_EXTRACT_TIMESTAMP TRUE
   CONFIGURE_COMMAND <SOURCE_DIR>/configure --target=x86_64-elf --prefix=${TF_NEWLIB_PREFIX}
       --disable-multilib --disable-newlib-supplied-syscalls --enable-newlib-retargetable-locking

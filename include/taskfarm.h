@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,7 +21,7 @@ extern "C" {
 #define TF_EBADTASK   (-2)  /* no such task: never submitted, or its result was already taken */
 #define TF_ENOSPC     (-3)  /* too many tasks outstanding (see tf_submit) */
 #define TF_EPERM      (-4)  /* called on a CPU that may not call it (see each function) */
-#define TF_ENODEV     (-5)  /* no such device (no network card) */
+#define TF_ENODEV     (-5)  /* no such device (no network card, no output port) */
 #define TF_ENOMEM     (-6)  /* out of memory */
 #define TF_EAGAIN     (-7)  /* nothing there yet (non-blocking calls) */
 #define TF_ETIMEDOUT  (-8)  /* the wait ran out of time */
@@ -44,6 +45,25 @@ const char *tf_strerror(int err);
  * way are taken out of main()'s argv. Example: tf_option("park") for "tf.park=hlt". On Linux the
  * environment variable TF_NAME (upper case) plays the same part. */
 const char *tf_option(const char *name);
+
+/* A boot option of the program's own, declared at file scope so that the runtime knows it:
+ *
+ *     TF_OPTION(port, "1-65535");       tf.port=N, a whole number from 1 to 65535
+ *     TF_OPTION(mode, "fast|exact");    tf.mode=fast or tf.mode=exact
+ *
+ * At boot, the guest runtime warns about every tf.NAME that neither it nor the program declares,
+ * and about a value that is not of the declared form ("a|b|c": one of these words; "N-M": a
+ * whole number from N to M; "A.B.C.D": an IPv4 address; "A.B.C.D/PREFIX"; anything with a blank
+ * is a description and accepts any value); such words are dropped, so tf_option() returns NULL
+ * for them. tf.help=1 lists every option and exits. On Linux the declaration is accepted and the
+ * environment is not checked. */
+struct tf_option_decl {
+    const char *name;    /* NAME of tf.NAME */
+    const char *accepts; /* the form of its value, as above */
+};
+#define TF_OPTION(name, accepts)                                                                   \
+    static const struct tf_option_decl tf_option_decl_##name                                       \
+        __attribute__((used, section("tf_options"), aligned(sizeof(void *)))) = {#name, accepts}
 
 /* Bytes of RAM the boot loader's memory map reports as available. Guest only. */
 uint64_t tf_memory_bytes(void);
@@ -135,6 +155,21 @@ int tf_wait_any(const tf_task_t *tasks, size_t n, uint64_t *result, int *error);
  * first task's error in array order; TF_EBADTASK (nothing is taken then) or TF_EPERM. */
 int tf_wait_all(const tf_task_t *tasks, size_t n, uint64_t *results, int *errors);
 
+/* Data-parallel work: calls fn(a, b, arg) for chunks [a, b) that together cover [lo, hi) once
+ * each, on every CPU at once (the calling bootstrap CPU too), and stores the sum of what the
+ * calls returned in *sum (may be NULL). Chunks are handed out as CPUs come for them, largest
+ * first and shrinking toward the end (each the part of what is left that the CPUs would share
+ * evenly, halved, and at least `grain`, 0 meaning 1), so a CPU that finishes early takes work
+ * from the rest: no CPU waits while work remains, even when chunks cost very differently. fn
+ * runs as a task (fault containment, floating-point defaults) and must not call the farm.
+ * Returns 0; TF_EINVAL (fn is NULL); TF_EPERM (not on the bootstrap CPU, or inside a task); or
+ * the error of a chunk that faulted (the others still ran; *sum lacks that chunk). It submits
+ * one task per CPU alongside whatever else is outstanding (fewer when TF_MAX_TASKS would be
+ * passed; TF_ENOSPC when none fits). */
+typedef uint64_t (*tf_range_fn)(uint64_t lo, uint64_t hi, void *arg);
+int tf_parallel_for(uint64_t lo, uint64_t hi, uint64_t grain, tf_range_fn fn, void *arg,
+                    uint64_t *sum);
+
 /* The CPU that ran (or is running) a task not yet waited for, or -1 while it is queued;
  * TF_EBADTASK for a handle that is not outstanding. For tests and tracing. */
 int tf_task_cpu(tf_task_t task);
@@ -162,6 +197,60 @@ int tf_host_start(unsigned sockets, unsigned cores, unsigned threads);
  * Results not taken are dropped and every outstanding handle becomes invalid. Afterwards the
  * farm may be started again. CPU 0 only; 0, or TF_EPERM. */
 int tf_host_stop(void);
+
+/* ---- Boot modules (guest only) ----------------------------------------------------------------
+ * Files the boot loader put in memory beside the image: tools/tf-run --module PATH[=NAME] (QEMU's
+ * -initrd), or GRUB's module2 lines (tools/tf-mkiso --module). They are handed out where they
+ * lie, without copying, and mapped read-only: a write to one faults (a task that tries ends with
+ * TF_EFAULT_BASE - 14). Any CPU may call these once main() has started.
+ *
+ * A module's name comes from its Multiboot string, read as "PATH NAME" (what tf-run and tf-mkiso
+ * write): everything after the first space, or, for a string without a space, what follows its
+ * last '/'. At most 64 modules, names of at most 255 bytes. A module the runtime cannot hand out
+ * (not in RAM, overlapping the image or another module) is left out and reported at boot. */
+
+struct tf_module {
+    const char *name; /* "" when the loader gave none */
+    const void *data; /* never NULL, also for an empty module */
+    size_t size;      /* bytes */
+};
+
+/* Modules handed out, numbered from 0 in the loader's order (tf-run's order of --module). */
+unsigned tf_module_count(void);
+
+/* Fills *out for module `index`; 0, or TF_EINVAL (no such module, or out NULL). */
+int tf_module_get(unsigned index, struct tf_module *out);
+
+/* The data of the first module named `name` and its size in *size (unless size is NULL), or NULL
+ * (and *size 0) when there is none. */
+const void *tf_module_find(const char *name, size_t *size);
+
+/* ---- Output (guest only) ----------------------------------------------------------------------
+ * A byte stream to the host: tools/tf-run --output PATH (or - for tf-run's standard output) adds
+ * a virtio console whose port 0 is written to that file. Bytes arrive exactly and in order, at
+ * hundreds of MB/s: they are copied into large buffers that the device takes one at a time. What
+ * was written reaches the host when a buffer fills, at tf_output_flush(), and at exit: exit(),
+ * returning from main and abort() on the bootstrap CPU flush the stream before the machine ends
+ * (an exit on another CPU, or a CPU exception outside a task, does not). The serial console
+ * (stdout, stderr) stays separate.
+ *
+ * Only the bootstrap CPU may write (TF_EPERM elsewhere, also from a task that runs on another
+ * CPU). The port is looked for at the first call (a PCI scan). */
+
+/* Writes buf[0..len): returns len once every byte is in the stream's buffers (waiting for the
+ * device when they are all full), or TF_ENODEV (no output port), TF_ENOMEM (no memory for the
+ * buffers), TF_EINVAL (buf NULL with len > 0), TF_EPERM. */
+long tf_output_write(const void *buf, size_t len);
+
+/* Hands everything written so far to the host and waits until the device has taken it. 0,
+ * TF_ENODEV, TF_ENOMEM, TF_EPERM. */
+int tf_output_flush(void);
+
+/* A newlib FILE on the stream, for fwrite and fprintf (one FILE, made at the first call). It is
+ * unbuffered on the newlib side: each call goes straight into the stream's own buffers. NULL
+ * without an output port (errno ENODEV), without memory (ENOMEM) or on another CPU than the
+ * bootstrap CPU (EPERM). fclose ends this FILE; the next call makes another. */
+FILE *tf_output(void);
 
 /* ---- Network (guest only) ---------------------------------------------------------------------
  * IPv4 over the first virtio-net device. Addresses and ports are in host byte order. Only the
@@ -192,9 +281,12 @@ struct tf_udp_peer {
 };
 
 /* Opens a UDP socket bound to `port` (0: a free port from 49152 up). At most 8 sockets are open
- * at once; each queues up to 8 datagrams that were received and not yet taken (more are dropped
- * and counted). Returns a socket number (>= 0), TF_EADDRINUSE, TF_ENOSPC, TF_ENETDOWN, TF_EPERM.
- * Datagrams to a port nobody bound are dropped and counted. */
+ * at once; each queues up to TF_UDP_QUEUE_LEN datagrams that were received and not yet taken
+ * (more are dropped and counted in drop_queue_full). Frames wait in the network card (256 of
+ * them) until tf_udp_recv finds its socket's queue empty, so a burst is not lost while the
+ * program takes its datagrams one by one. Returns a socket number (>= 0), TF_EADDRINUSE,
+ * TF_ENOSPC, TF_ENETDOWN, TF_EPERM. Datagrams to a port nobody bound are dropped and counted. */
+#define TF_UDP_QUEUE_LEN 64
 int tf_udp_bind(uint16_t port);
 
 /* Receives one datagram into buf (at most len bytes) and says who sent it. Blocks until one
@@ -206,10 +298,12 @@ int tf_udp_bind(uint16_t port);
 #define TF_UDP_NONBLOCK UINT64_MAX
 int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint64_t timeout_ns);
 
-/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes) from the socket's port. The first
- * datagram to a new next hop waits for ARP (up to 3 s). Returns len, TF_EMSGSIZE, TF_ENETDOWN,
- * TF_ETIMEDOUT when the next hop's MAC address could not be resolved, TF_EAGAIN when the NIC's
- * transmit queue stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
+/* Sends one datagram (at most TF_UDP_MAX_PAYLOAD bytes) from the socket's port. It does not wait
+ * for ARP: a datagram to a next hop whose MAC address is not known yet is held (16 in all, 4 for
+ * one next hop) while ARP asks (three requests, one a second) and leaves when the answer comes;
+ * held datagrams that find no room, or whose next hop never answers, are dropped and counted in
+ * tx_arp_dropped. Returns len, TF_EMSGSIZE, TF_ENETDOWN, TF_EAGAIN when the NIC's transmit queue
+ * stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
 #define TF_UDP_MAX_PAYLOAD 1472
 int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer *to);
 
@@ -222,17 +316,23 @@ struct tf_net_stats {
     uint64_t rx_frames, tx_frames;
     uint64_t rx_udp_delivered, tx_udp;
     uint64_t arp_replies_sent, icmp_echo_replies_sent;
-    uint64_t drop_bad_length;   /* truncated headers, lengths that disagree with the frame */
-    uint64_t drop_bad_checksum; /* IPv4 header, UDP or ICMP checksum */
-    uint64_t drop_not_for_us;   /* another MAC or IPv4 address */
-    uint64_t drop_fragment;     /* IPv4 fragments (not reassembled) */
-    uint64_t drop_ip_options;   /* IPv4 headers with options */
-    uint64_t drop_no_listener;  /* UDP to a port nobody bound */
-    uint64_t drop_queue_full;   /* a socket's queue was full */
-    uint64_t drop_unsupported;  /* other ethertypes, IP protocols, ARP/ICMP kinds */
-    uint64_t drop_oversize;     /* frames larger than the receive buffer */
-    uint64_t rx_arp_replies;    /* ARP replies to us, taken into the ARP cache */
-    uint64_t drop_tx_full;      /* an ARP or echo request whose reply could not be queued */
+    uint64_t drop_bad_length;      /* truncated headers, lengths that disagree with the frame */
+    uint64_t drop_bad_checksum;    /* IPv4 header, UDP or ICMP checksum */
+    uint64_t drop_not_for_us;      /* another MAC or IPv4 address */
+    uint64_t drop_fragment;        /* IPv4 fragments (not reassembled) */
+    uint64_t drop_ip_options;      /* IPv4 headers with options */
+    uint64_t drop_no_listener;     /* UDP to a port nobody bound */
+    uint64_t drop_queue_full;      /* a socket's queue was full */
+    uint64_t drop_unsupported;     /* other ethertypes, IP protocols, ARP/ICMP kinds */
+    uint64_t drop_oversize;        /* frames larger than the receive buffer */
+    uint64_t rx_arp_replies;       /* ARP replies to us, taken into the ARP cache */
+    uint64_t drop_tx_full;         /* an ARP or echo request whose reply could not be queued */
+    uint64_t drop_bad_source;      /* from a broadcast, multicast, loopback or our own address */
+    uint64_t drop_arp_unsolicited; /* ARP replies to us that nobody asked for */
+    uint64_t drop_arp_conflict;    /* ARP giving a cached address (or ours) another MAC */
+    /* Not received frames: datagrams sent to a next hop whose MAC address was not known, and
+     * dropped because no room was left to hold them while ARP asked, or no answer came. */
+    uint64_t tx_arp_dropped;
 };
 int tf_net_stats(struct tf_net_stats *stats);
 

@@ -39,6 +39,11 @@ static unsigned format_stats(char *out, size_t size)
         {"drop_queue_full", s.drop_queue_full},
         {"drop_unsupported", s.drop_unsupported},
         {"drop_oversize", s.drop_oversize},
+        {"drop_tx_full", s.drop_tx_full},
+        {"drop_bad_source", s.drop_bad_source},
+        {"drop_arp_unsolicited", s.drop_arp_unsolicited},
+        {"drop_arp_conflict", s.drop_arp_conflict},
+        {"tx_arp_dropped", s.tx_arp_dropped},
     };
     size_t used = 0;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]) && used < size; i++)
@@ -46,6 +51,8 @@ static unsigned format_stats(char *out, size_t size)
                                  (unsigned long long)rows[i].value);
     return used < size ? (unsigned)used : (unsigned)size;
 }
+
+TF_OPTION(echo_port, "1-65535");
 
 static void print_address(const char *what, uint32_t ip)
 {
@@ -62,7 +69,8 @@ int main(void)
     }
     int rc = tf_net_start(0);
     if (rc < 0) {
-        fprintf(stderr, "echo: no network: %s\n", tf_strerror(rc));
+        fprintf(stderr, "echo: no network: %s%s\n", tf_strerror(rc),
+                rc == TF_ENODEV ? " (boot with a network card: tf-run --udp or --net)" : "");
         return 1;
     }
     struct tf_net_config config;

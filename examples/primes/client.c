@@ -2,14 +2,20 @@
  * primes below L, N times, and prints the sum with the wall time the request took.
  *
  *   tf-client 8 10000000                              # 127.0.0.1:7070
- *   tf-client --server 127.0.0.1:7071 --json 8 10000000
- *   tf-client --server A:7070 --server B:7070 16 10000000   # fan-out: 8 tasks to each
+ *   tf-client --server 127.0.0.1:7071 --json 8 1e7
+ *   tf-client --server A:7070 --server B:7070 16 10M   # fan-out: 8 tasks to each
  *   tf-client --request "stats" --server 127.0.0.1:7070     # any request; prints the reply
  *
  * UDP loses datagrams: each request carries an id; without an answer within the timeout (first
- * --timeout ms, doubling up to 8 s) the client sends it again, and a server that has answered that
- * id already replies from its cache. A "busy" reply is retried the same way. The client gives up
- * after --max-wait seconds (exit status 3); an "err" reply ends it with status 1. */
+ * --timeout ms, doubling up to 8 s) the client sends it again (saying so on standard error), and
+ * a server that has answered that id already replies from its cache. A "busy" reply is retried
+ * the same way. The client gives up after --max-wait seconds (exit status 3); an "err" reply
+ * ends it with status 1; a server port where nothing listens (ICMP port unreachable) ends it at
+ * once with status 4, unless --retry-refused says the server is still starting.
+ *
+ * "quit" is the exception: the guest ends after its reply, so a lost reply is never repeated and
+ * waiting longer does not help. For --request quit the client gives up after QUIT_WAIT_MS unless
+ * --max-wait says otherwise. */
 #define _GNU_SOURCE
 #include "protocol.h"
 
@@ -27,9 +33,11 @@
 
 #define SERVERS_MAX    64
 #define TIMEOUT_CAP_MS 8000
+#define QUIT_WAIT_MS   2000
 #define EXIT_ERR_REPLY 1
 #define EXIT_USAGE     2
 #define EXIT_GAVE_UP   3
+#define EXIT_REFUSED   4
 
 struct server {
     const char *spec;
@@ -40,7 +48,8 @@ struct server {
     uint32_t tasks;
     int done;
     unsigned sends;
-    uint64_t next_send_ms, timeout_ms;
+    int busy; /* the last answer was "busy" */
+    uint64_t sent_ms, next_send_ms, timeout_ms;
     char reply[PROTO_REPLY_MAX + 1];
 };
 
@@ -51,7 +60,7 @@ static struct {
     uint64_t limit;
     const char *kernel, *raw, *id;
     uint64_t timeout_ms, max_wait_ms;
-    int json, verbose;
+    int json, verbose, max_wait_set, retry_refused;
 } opt = {.kernel = "trial", .timeout_ms = 500, .max_wait_ms = 300000};
 
 static uint64_t now_ms(void)
@@ -68,13 +77,77 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: tf-client [--server HOST:PORT]... [--kernel trial|sieve] [--id ID]\n"
+            "                 [--timeout MS] [--max-wait S] [--retry-refused] [--json] [-v] N L\n"
+            "       tf-client [--server HOST:PORT] [--timeout MS] [--max-wait S] [--json]\n"
+            "                 --request TEXT\n");
+}
+
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: tf-client [--server HOST:PORT]... [--kernel trial|sieve] [--id ID]\n"
-            "                 [--timeout MS] [--max-wait S] [--json] [-v] N L\n"
-            "       tf-client [--server HOST:PORT] [--timeout MS] [--max-wait S] --request TEXT\n");
+    print_usage(stderr);
+    fprintf(stderr, "(tf-client --help says more)\n");
     return EXIT_USAGE;
+}
+
+static int help(void)
+{
+    print_usage(stdout);
+    printf("\nAsks prime-count servers (docs/protocol.md) to count the primes below L, N times,\n"
+           "and prints the sum, the CPUs used and the times.\n\n"
+           "  N, L              whole numbers; 1e7 and the suffixes k, M, G (10^3, 10^6, 10^9)\n"
+           "                    are accepted and exact: 10M is 10000000\n"
+           "  --server H:P      a server (default 127.0.0.1:7070); given several times, the N\n"
+           "                    tasks are split between them (each gets at least one)\n"
+           "  --kernel K        trial (default) or sieve\n"
+           "  --id ID           the request's id (default: made from the process and the time)\n"
+           "  --timeout MS      the first wait for an answer before sending again (default 500;\n"
+           "                    it doubles up to 8000)\n"
+           "  --max-wait S      give up after S seconds (default 300; 2 for --request quit)\n"
+           "  --retry-refused   keep trying when nothing listens on the port yet (a guest that\n"
+           "                    is still starting); otherwise that ends the client at once\n"
+           "  --request TEXT    send TEXT as it is and print the reply (ping, stats, quit, ...)\n"
+           "  --json            print one JSON object instead of the reply line\n"
+           "  -v                print every datagram received on standard error\n"
+           "  --help            this text\n\n"
+           "Retries are reported on standard error as they happen.\n"
+           "Exit status: 0 ok, 1 an err reply (or an answer to another request), 2 bad usage,\n"
+           "3 no answer within --max-wait, 4 nothing listens on the server's port.\n");
+    return 0;
+}
+
+/* A whole number: digits, optionally with an exponent (1e7) or a suffix k, M or G; the value
+ * must be exact and fit 64 bits. 0, or -1 with a message naming `what`. */
+static int parse_number(const char *text, const char *what, uint64_t *v)
+{
+    uint64_t x = 0, scale = 1;
+    const char *p = text;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (x > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            goto bad;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    if (p == text)
+        goto bad;
+    if (*p == 'e' && p[1] >= '0' && p[1] <= '9' && !p[2]) {
+        for (int e = p[1] - '0'; e > 0; e--)
+            scale *= 10;
+        p += 2;
+    } else if (*p && !p[1] && strchr("kMG", *p)) {
+        scale = *p == 'k' ? 1000 : *p == 'M' ? 1000000 : 1000000000;
+        p++;
+    }
+    if (*p || (x && scale > UINT64_MAX / x))
+        goto bad;
+    *v = x * scale;
+    return 0;
+bad:
+    fprintf(stderr, "tf-client: %s '%s' is not a whole number (digits, or like 1e7 or 10M)\n", what,
+            text);
+    return -1;
 }
 
 /* A connected UDP socket to HOST:PORT. */
@@ -106,6 +179,12 @@ static int open_server(const char *spec)
     return fd;
 }
 
+/* The request is "quit" (its first word) */
+static int is_quit(const char *request)
+{
+    return !strncmp(request, "quit", 4) && strchr(" \t\r\n", request[4]);
+}
+
 static int parse_args(int argc, char **argv)
 {
     int positional = 0;
@@ -126,17 +205,39 @@ static int parse_args(int argc, char **argv)
             opt.timeout_ms = strtoull(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--max-wait") && more) {
             opt.max_wait_ms = (uint64_t)(strtod(argv[++i], NULL) * 1000);
+            opt.max_wait_set = 1;
         } else if (!strcmp(a, "--json")) {
             opt.json = 1;
         } else if (!strcmp(a, "-v")) {
             opt.verbose = 1;
+        } else if (!strcmp(a, "--retry-refused")) {
+            opt.retry_refused = 1;
         } else if (a[0] != '-' && positional == 0) {
-            opt.tasks = (uint32_t)strtoul(a, NULL, 10);
+            uint64_t n;
+            if (parse_number(a, "N", &n))
+                return -1;
+            if (n < 1 || n > PROTO_TASKS_MAX) {
+                fprintf(stderr, "tf-client: N must be from 1 to %d\n", PROTO_TASKS_MAX);
+                return -1;
+            }
+            opt.tasks = (uint32_t)n;
             positional++;
         } else if (a[0] != '-' && positional == 1) {
-            opt.limit = strtoull(a, NULL, 10);
+            if (parse_number(a, "L", &opt.limit))
+                return -1;
             positional++;
         } else {
+            static const char *const valued[] = {"--server",  "--kernel",  "--id",
+                                                 "--request", "--timeout", "--max-wait"};
+            int needs_value = 0;
+            for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+                needs_value |= !strcmp(a, valued[k]);
+            if (needs_value)
+                fprintf(stderr, "tf-client: %s needs a value\n", a);
+            else if (a[0] == '-')
+                fprintf(stderr, "tf-client: unknown option %s\n", a);
+            else
+                fprintf(stderr, "tf-client: unexpected argument '%s'\n", a);
             return -1;
         }
     }
@@ -150,9 +251,25 @@ static int parse_args(int argc, char **argv)
                 PROTO_ID_MAX - 4);
         return -1;
     }
-    if (opt.raw)
-        return opt.n == 1 && positional == 0 ? 0 : -1;
-    return positional == 2 && opt.tasks >= (uint32_t)opt.n ? 0 : -1;
+    if (opt.raw && is_quit(opt.raw) && !opt.max_wait_set)
+        opt.max_wait_ms = QUIT_WAIT_MS;
+    if (opt.raw) {
+        if (opt.n == 1 && positional == 0)
+            return 0;
+        fprintf(stderr, "tf-client: --request goes to one server and takes no N L\n");
+        return -1;
+    }
+    if (positional != 2) {
+        fprintf(stderr, "tf-client: expected N and L\n");
+        return -1;
+    }
+    if (opt.tasks < (uint32_t)opt.n) {
+        fprintf(stderr,
+                "tf-client: N = %" PRIu32 " tasks for %d servers: each needs at least one\n",
+                opt.tasks, opt.n);
+        return -1;
+    }
+    return 0;
 }
 
 /* Splits the N tasks among the servers and writes each one's request. */
@@ -193,6 +310,11 @@ static void reply_id(const char *reply, char *id)
 
 static void send_request(struct server *s, uint64_t now)
 {
+    if (s->sends)
+        fprintf(stderr, "tf-client: %s: %s after %" PRIu64 " ms; sending again (try %u)\n", s->spec,
+                s->busy ? "busy" : "no answer", now - s->sent_ms, s->sends + 1);
+    s->busy = 0;
+    s->sent_ms = now;
     if (send(s->fd, s->request, s->request_len, 0) < 0 && opt.verbose)
         fprintf(stderr, "tf-client: %s: send: %s\n", s->spec, strerror(errno));
     s->sends++;
@@ -200,13 +322,21 @@ static void send_request(struct server *s, uint64_t now)
     s->timeout_ms = s->timeout_ms * 2 > TIMEOUT_CAP_MS ? TIMEOUT_CAP_MS : s->timeout_ms * 2;
 }
 
-/* One datagram from server s: 1 when it is the final answer, 0 to keep waiting. */
+/* One datagram from server s: 1 when it is the final answer, 0 to keep waiting, -1 when nothing
+ * listens on its port (and that is not to be waited out). */
 static int take_reply(struct server *s, uint64_t now)
 {
     char buf[PROTO_REPLY_MAX + 1], id[PROTO_ID_MAX + 1];
     ssize_t n = recv(s->fd, buf, PROTO_REPLY_MAX, 0);
+    if (n < 0 && errno == ECONNREFUSED && !opt.retry_refused) {
+        fprintf(stderr,
+                "tf-client: %s: nothing listens on that port (ICMP port unreachable); is the "
+                "guest running with tf-run --udp PORT:7070?\n",
+                s->spec);
+        return -1;
+    }
     if (n <= 0)
-        return 0; /* e.g. ECONNREFUSED while the guest is not up yet: the retry covers it */
+        return 0; /* refused while the guest starts (--retry-refused): the retry covers it */
     buf[n] = '\0';
     if (opt.verbose)
         fprintf(stderr, "tf-client: %s: %s", s->spec, buf);
@@ -214,6 +344,7 @@ static int take_reply(struct server *s, uint64_t now)
     if (!opt.raw && strcmp(id, s->id))
         return 0; /* an answer to an earlier request */
     if (!strncmp(buf, "busy", 4)) {
+        s->busy = 1;
         s->next_send_ms = now + s->timeout_ms / 2;
         return 0;
     }
@@ -243,14 +374,31 @@ static int wait_all(uint64_t start_ms)
         if (poll(pfd, (nfds_t)opt.n, (int)(wait > 0 ? wait : 0)) < 0 && errno != EINTR)
             return -1;
         now = now_ms();
-        for (int i = 0; i < opt.n; i++)
-            if (!opt.s[i].done && (pfd[i].revents & (POLLIN | POLLERR)) &&
-                take_reply(&opt.s[i], now)) {
+        for (int i = 0; i < opt.n; i++) {
+            if (opt.s[i].done || !(pfd[i].revents & (POLLIN | POLLERR)))
+                continue;
+            int r = take_reply(&opt.s[i], now);
+            if (r < 0)
+                return -2;
+            if (r) {
                 opt.s[i].done = 1;
                 left--;
             }
+        }
     }
     return 0;
+}
+
+/* A JSON string literal of text (the server's replies are printable ASCII and a newline). */
+static void print_json_string(const char *text)
+{
+    putchar('"');
+    for (; *text && *text != '\n'; text++) {
+        if (*text == '"' || *text == '\\')
+            putchar('\\');
+        putchar(*text);
+    }
+    putchar('"');
 }
 
 static int report(uint64_t wall_us)
@@ -261,6 +409,12 @@ static int report(uint64_t wall_us)
     for (int i = 0; i < opt.n; i++) {
         struct server *s = &opt.s[i];
         retries += s->sends - 1;
+        if (opt.raw && opt.json) {
+            printf("{\"reply\": ");
+            print_json_string(s->reply);
+            printf(", \"wall_us\": %" PRIu64 ", \"retries\": %u}\n", wall_us, s->sends - 1);
+            return 0;
+        }
         if (opt.raw) {
             fputs(s->reply, stdout);
             return 0;
@@ -296,6 +450,9 @@ static int report(uint64_t wall_us)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
     if (parse_args(argc, argv))
         return usage();
     enum primes_kernel k;
@@ -309,8 +466,13 @@ int main(int argc, char **argv)
     }
     make_requests();
     uint64_t start_us = now_us();
-    if (wait_all(start_us / 1000)) {
-        fprintf(stderr, "tf-client: no answer within %.1f s\n", (double)opt.max_wait_ms / 1000);
+    int rc = wait_all(start_us / 1000);
+    if (rc == -2)
+        return EXIT_REFUSED;
+    if (rc) {
+        fprintf(stderr, "tf-client: no answer within %.1f s%s\n", (double)opt.max_wait_ms / 1000,
+                opt.raw && is_quit(opt.raw) ? " (the guest may have stopped before its reply left)"
+                                            : "");
         return EXIT_GAVE_UP;
     }
     return report(now_us() - start_us);

@@ -168,12 +168,53 @@ static int parse_mode(const char *a)
     return -1;
 }
 
+#ifdef PRIMES_HOST_FARM
+static const char prog[] = "primes-host";
+#else
+static const char prog[] = "primes-linux";
+#endif
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s --threads N|--procs N [--kernel trial|sieve] L\n"
+            "       %s --serve PORT --threads|--procs\n",
+            prog, prog);
+#ifdef PRIMES_HOST_FARM
+    fprintf(out, "       %s --farm N [--kernel trial|sieve] L | --serve PORT --farm\n", prog);
+#endif
+}
+
 static int usage(void)
 {
-    fprintf(stderr, "usage: primes-linux --threads N|--procs N [--kernel trial|sieve] L\n"
-                    "       primes-linux --serve PORT --threads|--procs\n"
-                    "       (primes-host: --farm N, and --serve PORT --farm)\n");
+    print_usage(stderr);
+    fprintf(stderr, "(%s --help says more)\n", prog);
     return 2;
+}
+
+static int help(void)
+{
+    print_usage(stdout);
+    printf("\nThe Linux reference of the prime-count experiment: N tasks, each counting the primes "
+           "below L,\nand the sum of their counts, printed as the guest server's reply line.\n\n"
+           "  --threads N      run the N tasks on N threads\n"
+           "  --procs N        run them on N processes\n"
+#ifdef PRIMES_HOST_FARM
+           "  --farm N         run them through the taskfarm scheduler on Linux (TF_CPUS=n "
+           "threads)\n"
+#endif
+           "  --kernel K       trial (trial division, the default) or sieve\n"
+           "  --serve PORT     answer the guest server's UDP protocol (docs/protocol.md) on "
+           "PORT,\n"
+           "                   each request on threads, processes%s\n"
+           "  --help           this text\n",
+#ifdef PRIMES_HOST_FARM
+           " or the farm"
+#else
+           ""
+#endif
+    );
+    return 0;
 }
 
 /* Runs the request's tasks; 0 with *r filled, or -1 with the reason in why. */
@@ -242,6 +283,8 @@ static size_t answer(const char *msg, size_t n, uint32_t ip, uint16_t port, unsi
                                 *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
     if (req.verb == PROTO_STATS)
         return proto_format_err(out, req.id, "stats: not kept by the Linux reference");
+    if (req.verb == PROTO_CANCEL) /* it reads the next request only after the last is done */
+        return proto_format_err(out, req.id, "nothing to cancel with this id");
     size_t len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
                                                         : proto_format_ok(out, &req, &r);
     proto_cache_put(&cache, ip, port, &req, out, len);
@@ -256,10 +299,10 @@ static int serve(unsigned port, enum mode m)
                                .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_ANY)};
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        fprintf(stderr, "primes-linux: UDP port %u: %s\n", port, strerror(errno));
+        fprintf(stderr, "%s: UDP port %u: %s\n", prog, port, strerror(errno));
         return 1;
     }
-    printf("primes-linux: listening on UDP port %u (%s)\n", port, mode_names[m]);
+    printf("%s: listening on UDP port %u (%s)\n", prog, port, mode_names[m]);
     fflush(stdout);
     for (;;) {
         char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX];
@@ -282,6 +325,8 @@ int main(int argc, char **argv)
     unsigned long port = 0;
     char *end;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return help();
         if (!strcmp(argv[i], "--serve") && i + 1 < argc) {
             port = strtoul(argv[++i], &end, 10);
             if (*end || port < 1 || port > 65535)
@@ -311,7 +356,7 @@ int main(int argc, char **argv)
     struct proto_result r;
     char line[PROTO_REPLY_MAX], why[160];
     if (compute(&req, (enum mode)mode, &r, why, sizeof(why))) {
-        fprintf(stderr, "primes-linux: %s\n", why);
+        fprintf(stderr, "%s: %s\n", prog, why);
         return 1;
     }
     proto_format_ok(line, &req, &r);

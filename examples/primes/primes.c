@@ -5,6 +5,9 @@
 #include <string.h>
 
 #define SEGMENT_BYTES 32768 /* one odd number a byte: fits a level-1 data cache */
+/* Work units of one number sieved, so that a unit costs about as long for either kernel (a
+ * number costs the sieve about as much as 64 units of trial division, measured here) */
+#define PRIMES_SIEVE_WORK 64
 
 static int is_prime(uint64_t n)
 {
@@ -18,12 +21,17 @@ static int is_prime(uint64_t n)
     return 1;
 }
 
-uint64_t primes_trial(uint64_t limit)
+uint64_t primes_trial_range(uint64_t lo, uint64_t hi)
 {
     uint64_t count = 0;
-    for (uint64_t n = 2; n < limit; n++)
+    for (uint64_t n = lo; n < hi; n++)
         count += (uint64_t)is_prime(n);
     return count;
+}
+
+uint64_t primes_trial(uint64_t limit)
+{
+    return primes_trial_range(0, limit);
 }
 
 /* floor(sqrt(n)) without floating point (kernels may run where the FPU is not set up). */
@@ -66,29 +74,30 @@ static uint32_t *odd_base_primes(uint64_t max, size_t *count)
     return primes;
 }
 
-uint64_t primes_sieve(uint64_t limit)
+uint64_t primes_sieve_range(uint64_t lo, uint64_t hi)
 {
-    if (limit <= 3)
-        return limit == 3 ? 1 : 0;
+    uint64_t count = lo <= 2 && hi > 2; /* the prime 2; the sieve covers the odd numbers */
+    uint64_t start = lo <= 3 ? 3 : lo | 1;
+    if (start >= hi)
+        return count;
     size_t nbase;
-    uint32_t *base = odd_base_primes(isqrt(limit - 1), &nbase);
+    uint32_t *base = odd_base_primes(isqrt(hi - 1), &nbase);
     if (!base)
         return UINT64_MAX;
-    uint8_t segment[SEGMENT_BYTES]; /* segment[j] stands for lo + 2j */
-    uint64_t count = 1;             /* the prime 2 */
-    for (uint64_t lo = 3; lo < limit; lo += 2 * SEGMENT_BYTES) {
-        uint64_t hi = lo + 2 * SEGMENT_BYTES < limit ? lo + 2 * SEGMENT_BYTES : limit;
-        size_t len = (size_t)((hi - lo + 1) / 2);
+    uint8_t segment[SEGMENT_BYTES]; /* segment[j] stands for seg + 2j */
+    for (uint64_t seg = start; seg < hi; seg += 2 * SEGMENT_BYTES) {
+        uint64_t end = seg + 2 * SEGMENT_BYTES < hi ? seg + 2 * SEGMENT_BYTES : hi;
+        size_t len = (size_t)((end - seg + 1) / 2);
         memset(segment, 0, len);
         for (size_t i = 0; i < nbase; i++) {
             uint64_t p = base[i];
-            if (p * p >= hi)
+            if (p * p >= end)
                 break;
-            uint64_t m = p * p >= lo ? p * p : (lo + p - 1) / p * p;
+            uint64_t m = p * p >= seg ? p * p : (seg + p - 1) / p * p;
             if (m % 2 == 0)
                 m += p;
-            for (; m < hi; m += 2 * p)
-                segment[(m - lo) / 2] = 1;
+            for (; m < end; m += 2 * p)
+                segment[(m - seg) / 2] = 1;
         }
         for (size_t j = 0; j < len; j++)
             count += segment[j] == 0;
@@ -97,9 +106,47 @@ uint64_t primes_sieve(uint64_t limit)
     return count;
 }
 
+uint64_t primes_sieve(uint64_t limit)
+{
+    return primes_sieve_range(0, limit);
+}
+
 uint64_t primes_count(enum primes_kernel k, uint64_t limit)
 {
-    return k == PRIMES_SIEVE ? primes_sieve(limit) : primes_trial(limit);
+    return primes_count_range(k, 0, limit);
+}
+
+uint64_t primes_count_range(enum primes_kernel k, uint64_t lo, uint64_t hi)
+{
+    return k == PRIMES_SIEVE ? primes_sieve_range(lo, hi) : primes_trial_range(lo, hi);
+}
+
+/* Trial division costs about sqrt(n) for a prime n and far less for most composites; summed
+ * over a range that grows as x^1.5, so the splits of [0, limit) into pieces of equal cost sit
+ * at limit * (k / pieces)^(2/3). The sieve costs about the same for every number. */
+uint64_t primes_split(enum primes_kernel k, uint64_t limit, uint32_t pieces, uint32_t i)
+{
+    if (i >= pieces)
+        return limit;
+    if (k == PRIMES_SIEVE)
+        return (uint64_t)((unsigned __int128)limit * i / pieces);
+    /* split^3 = limit^3 * (i / pieces)^2, at most 10^36: the integer cube root by bisection
+     * (no floating point in kernels) */
+    unsigned __int128 target = (unsigned __int128)limit * limit / pieces * i / pieces * i * limit;
+    uint64_t lo = 0, hi = limit;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        if ((unsigned __int128)mid * mid * mid <= target)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+uint64_t primes_work(enum primes_kernel k, uint64_t limit)
+{
+    return k == PRIMES_SIEVE ? limit * PRIMES_SIEVE_WORK : limit * isqrt(limit);
 }
 
 const char *primes_kernel_name(enum primes_kernel k)

@@ -23,6 +23,20 @@ uint64_t primes_sieve(uint64_t limit);
 /* Runs the kernel `k`. */
 uint64_t primes_count(enum primes_kernel k, uint64_t limit);
 
+/* The same counts over [lo, hi): the primes p with lo <= p < hi. Pieces of [0, limit) add up to
+ * the whole: the prime-count server splits each task into pieces of about equal cost. */
+uint64_t primes_trial_range(uint64_t lo, uint64_t hi);
+uint64_t primes_sieve_range(uint64_t lo, uint64_t hi);
+uint64_t primes_count_range(enum primes_kernel k, uint64_t lo, uint64_t hi);
+
+/* Where piece i of [0, limit) split into `pieces` pieces of about equal cost for kernel k begins
+ * (piece i is [split(i), split(i + 1)); split(0) = 0, split(pieces) = limit). */
+uint64_t primes_split(enum primes_kernel k, uint64_t limit, uint32_t pieces, uint32_t i);
+
+/* The cost of counting below `limit` in the server's work units: limit * sqrt(limit) for trial
+ * division, 64 * limit for the sieve (docs/protocol.md). Fits 64 bits for every limit accepted. */
+uint64_t primes_work(enum primes_kernel k, uint64_t limit);
+
 /* "trial" or "sieve"; primes_kernel_parse returns 0 and sets *k, or -1 for another name. */
 const char *primes_kernel_name(enum primes_kernel k);
 int primes_kernel_parse(const char *name, enum primes_kernel *k);

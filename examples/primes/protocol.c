@@ -141,8 +141,20 @@ int proto_parse(const char *msg, size_t len, struct proto_request *req, char *wh
         req->verb = w[0][0] == 'p' ? PROTO_PING : PROTO_STATS;
         return parse_options(w + 1, n - 1, req, why, why_len);
     }
-    snprintf(why, why_len, "unknown request '%.20s' (primes, ping, stats)", w[0]);
+    if (!strcmp(w[0], "cancel")) {
+        req->verb = PROTO_CANCEL;
+        if (parse_options(w + 1, n - 1, req, why, why_len))
+            return -1;
+        return *req->id ? 0 : fail(why, why_len, "usage: cancel id=ID");
+    }
+    snprintf(why, why_len, "unknown request '%.20s' (primes, ping, stats, cancel)", w[0]);
     return -1;
+}
+
+uint64_t proto_work(const struct proto_request *req)
+{
+    uint64_t one = primes_work(req->kernel, req->limit);
+    return req->tasks && one > UINT64_MAX / req->tasks ? UINT64_MAX : one * req->tasks;
 }
 
 static const char *shown_id(const char *id)

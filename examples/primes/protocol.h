@@ -15,7 +15,7 @@
 #define PROTO_REQUEST_MAX  512  /* longer datagrams are refused */
 #define PROTO_DEFAULT_PORT 7070
 
-enum proto_verb { PROTO_PRIMES, PROTO_PING, PROTO_STATS };
+enum proto_verb { PROTO_PRIMES, PROTO_PING, PROTO_STATS, PROTO_CANCEL };
 
 struct proto_request {
     enum proto_verb verb;
@@ -40,6 +40,13 @@ struct proto_result {
     uint32_t cpus;       /* distinct CPUs that ran the tasks */
     uint64_t compute_us; /* from the first submit to the last result */
 };
+
+/* The largest work (docs/protocol.md) a request may ask for unless the server is told otherwise
+ * (the guest's boot option tf.max_work): about an hour of one core's trial division here. */
+#define PROTO_MAX_WORK_DEFAULT 100000000000000ull /* 10^14 */
+/* The work a prime-count request asks for: N times primes_work(kernel, L), UINT64_MAX when that
+ * does not fit 64 bits. */
+uint64_t proto_work(const struct proto_request *req);
 
 /* Replies; each returns the length written (always < PROTO_REPLY_MAX, NUL-terminated). */
 size_t proto_format_ok(char *out, const struct proto_request *req, const struct proto_result *r);

@@ -1,10 +1,16 @@
-/* The prime-count server (guest): answers "primes N L" requests over UDP by running N tasks, each
- * counting the primes below L, on every CPU of the machine, and replying with the sum. The
- * protocol is in docs/protocol.md.
+/* The prime-count server (guest): answers "primes N L" requests over UDP by counting the primes
+ * below L N times on every CPU of the machine, and replying with the sum. The protocol is in
+ * docs/protocol.md.
+ *
+ * Each of the N counts is cut into pieces of about equal cost, and the pieces are the farm's
+ * tasks: CPUs that finish early take the next piece, so no CPU waits while work remains, and the
+ * bootstrap CPU, which runs pieces too while it waits, is back between two pieces to answer the
+ * network: pings, stats and cancels at once, further requests queued or answered "busy".
  *
  * Boot options: tf.port=P (UDP port, default 7070), tf.queue=Q (requests held while one is
- * computed, default 16; more are answered "busy"), tf.allow_quit=1 (accept "quit", which ends the
- * guest; off by default), and the network's tf.ip= / tf.gw= (DHCP otherwise). */
+ * computed, default 16; more are answered "busy"), tf.max_work=W (the most work one request may
+ * ask for, default 10^14), tf.allow_quit=1 (accept "quit", which ends the guest; off by
+ * default), and the network's tf.ip= / tf.gw= (DHCP otherwise). */
 #include "primes.h"
 #include "protocol.h"
 
@@ -16,10 +22,19 @@
 #include <string.h>
 
 #define QUEUE_MAX     256
-#define CPUS_SEEN_MAX 4096 /* CPU numbers counted by distinct_cpus */
+#define CPUS_SEEN_MAX 4096             /* CPU numbers counted by distinct_cpus */
+#define PIECES_MAX    4096             /* pieces of one request */
+#define PIECE_WORK    500000000ull     /* work units of a piece: some 15 ms of one core here */
+#define PIECE_SKIPPED (UINT64_MAX - 1) /* a piece's result when its request was cancelled */
 
-struct job {
-    uint64_t limit;
+TF_OPTION(port, "1-65535");
+TF_OPTION(queue, "0-256");
+TF_OPTION(max_work, "1-1000000000000000000");
+TF_OPTION(allow_quit, "0|1");
+
+/* One piece of a request: the primes in [lo, hi). */
+struct piece {
+    uint64_t lo, hi;
     enum primes_kernel kernel;
     uint32_t cpu; /* the CPU that ran it */
 };
@@ -33,8 +48,9 @@ struct pending {
 
 static struct {
     uint64_t requests, ok, errors, busy, cache_hits, task_faults;
-    uint64_t ignored; /* replies and datagrams from service ports: never answered */
-    uint64_t limited; /* error replies not sent: over PROTO_ERR_PER_SECOND */
+    uint64_t ignored;   /* replies and datagrams from service ports: never answered */
+    uint64_t limited;   /* error replies not sent: over PROTO_ERR_PER_SECOND */
+    uint64_t cancelled; /* requests ended by a cancel */
 } stats;
 
 static struct proto_cache cache;
@@ -42,18 +58,29 @@ static struct proto_limiter err_limiter;
 static uint16_t own_port;
 static struct pending queue[QUEUE_MAX];
 static unsigned queue_head, queue_len, queue_max = 16;
+static uint64_t max_work = PROTO_MAX_WORK_DEFAULT;
 static int sock, allow_quit;
 
-static struct job jobs[PROTO_TASKS_MAX];
-static tf_task_t tasks[PROTO_TASKS_MAX];
-static uint64_t results[PROTO_TASKS_MAX];
-static int errors[PROTO_TASKS_MAX];
+/* The request being computed: who asked, with which id; `cancel` is set by a cancel of it, and
+ * pieces that start afterwards return at once. */
+static struct {
+    int active;
+    struct tf_udp_peer from;
+    struct proto_request req;
+    uint32_t cancel;
+} running;
 
-static uint64_t count_task(void *arg)
+static struct piece pieces[PIECES_MAX];
+static tf_task_t handles[PIECES_MAX];
+static uint32_t handle_piece[PIECES_MAX]; /* the piece of each outstanding handle */
+
+static uint64_t piece_task(void *arg)
 {
-    struct job *j = arg;
-    j->cpu = tf_cpu_self();
-    return primes_count(j->kernel, j->limit);
+    struct piece *p = arg;
+    p->cpu = tf_cpu_self();
+    if (__atomic_load_n(&running.cancel, __ATOMIC_RELAXED))
+        return PIECE_SKIPPED;
+    return primes_count_range(p->kernel, p->lo, p->hi);
 }
 
 static uint32_t distinct_cpus(uint32_t n)
@@ -62,52 +89,79 @@ static uint32_t distinct_cpus(uint32_t n)
     uint32_t count = 0;
     memset(seen, 0, sizeof(seen));
     for (uint32_t i = 0; i < n; i++)
-        if (jobs[i].cpu < CPUS_SEEN_MAX && !seen[jobs[i].cpu]) {
-            seen[jobs[i].cpu] = 1;
+        if (pieces[i].cpu < CPUS_SEEN_MAX && !seen[pieces[i].cpu]) {
+            seen[pieces[i].cpu] = 1;
             count++;
         }
     return count;
 }
 
-/* Runs the request's N tasks; 0 with *r filled, or -1 with the reason in why. */
+/* How many pieces each of the N counts is cut into: enough that a piece is about PIECE_WORK,
+ * and at least four pieces per CPU in all when the request is not tiny, so that CPUs finishing
+ * early find work (N = 3 on 2 CPUs takes 1.5 rounds, not 2). */
+static uint32_t pieces_per_count(const struct proto_request *req)
+{
+    uint64_t one = primes_work(req->kernel, req->limit);
+    uint64_t k = one / PIECE_WORK + 1,
+             spread = (4ull * tf_cpu_count() + req->tasks - 1) / req->tasks;
+    if (one >= PIECE_WORK / 64 && k < spread)
+        k = spread;
+    uint64_t most = PIECES_MAX / req->tasks;
+    return (uint32_t)(k < most ? k : most);
+}
+
+static void serve_meanwhile(void);
+
+/* Submits the pieces of the request, then takes their results as they come, answering the
+ * network between two. 0 with *r filled; 1 when the request was cancelled; -1 with the reason
+ * in why. */
 static int compute(const struct proto_request *req, struct proto_result *r, char *why,
                    size_t why_len)
 {
-    uint32_t n = req->tasks, submitted = 0;
-    uint64_t start = tf_now_ns();
-    int rc = 0;
-    for (; submitted < n; submitted++) {
-        jobs[submitted] = (struct job){req->limit, req->kernel, UINT32_MAX};
-        tasks[submitted] = tf_submit(count_task, &jobs[submitted]);
-        if (tasks[submitted] < 0) {
-            rc = (int)tasks[submitted];
-            snprintf(why, why_len, "cannot submit task %" PRIu32 ": %s", submitted,
-                     tf_strerror(rc));
+    uint32_t k = pieces_per_count(req), n = k * req->tasks, out = 0;
+    uint64_t start = tf_now_ns(), sum = 0;
+    int failed = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = i % k;
+        pieces[i] = (struct piece){primes_split(req->kernel, req->limit, k, at),
+                                   primes_split(req->kernel, req->limit, k, at + 1), req->kernel,
+                                   UINT32_MAX};
+        tf_task_t t = tf_submit(piece_task, &pieces[i]);
+        if (t < 0) {
+            snprintf(why, why_len, "cannot submit task %" PRIu32 ": %s", i, tf_strerror((int)t));
+            __atomic_store_n(&running.cancel, 1, __ATOMIC_RELAXED);
+            failed = 1;
             break;
         }
+        handles[out] = t;
+        handle_piece[out++] = i;
     }
-    int wrc = tf_wait_all(tasks, submitted, results, errors);
-    if (rc)
-        return -1;
-    if (wrc == TF_EBADTASK || wrc == TF_EPERM) {
-        snprintf(why, why_len, "waiting for the tasks failed: %s", tf_strerror(wrc));
-        return -1;
-    }
-    r->compute_us = (tf_now_ns() - start) / 1000;
-    r->sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (errors[i]) {
-            stats.task_faults += TF_IS_FAULT(errors[i]) ? 1 : 0;
-            snprintf(why, why_len, "task %" PRIu32 " failed: %s", i, tf_strerror(errors[i]));
-            return -1;
+    while (out) {
+        uint64_t res;
+        int err, at = tf_wait_any(handles, out, &res, &err);
+        if (at < 0) /* a broken handle table: nothing sensible remains to wait for */
+            return snprintf(why, why_len, "waiting for the tasks failed: %s", tf_strerror(at)), -1;
+        if ((err || res == UINT64_MAX) && !failed) /* the other pieces need not run */
+            __atomic_store_n(&running.cancel, 1, __ATOMIC_RELAXED);
+        if (err && !failed) {
+            stats.task_faults += TF_IS_FAULT(err) ? 1 : 0;
+            snprintf(why, why_len, "task %" PRIu32 " failed: %s", handle_piece[at] / k,
+                     tf_strerror(err));
+            failed = 1;
+        } else if (res == UINT64_MAX && !failed) {
+            snprintf(why, why_len, "task %" PRIu32 " ran out of memory", handle_piece[at] / k);
+            failed = 1;
         }
-        if (results[i] == UINT64_MAX) {
-            snprintf(why, why_len, "task %" PRIu32 " ran out of memory", i);
-            return -1;
-        }
-        r->sum += results[i];
+        sum += err ? 0 : res;
+        handles[at] = handles[--out];
+        handle_piece[at] = handle_piece[out];
+        serve_meanwhile();
     }
-    r->cpus = distinct_cpus(n);
+    if (failed)
+        return -1;
+    if (__atomic_load_n(&running.cancel, __ATOMIC_RELAXED))
+        return 1;
+    *r = (struct proto_result){sum, distinct_cpus(n), (tf_now_ns() - start) / 1000};
     return 0;
 }
 
@@ -127,14 +181,16 @@ static size_t format_stats(char *out, const struct proto_request *req)
     tf_net_stats(&ns);
     uint64_t drops = ns.drop_bad_length + ns.drop_bad_checksum + ns.drop_not_for_us +
                      ns.drop_fragment + ns.drop_ip_options + ns.drop_no_listener +
-                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full;
-    int n = snprintf(
-        out, PROTO_REPLY_MAX,
-        "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64 " busy=%" PRIu64
-        " cache_hits=%" PRIu64 " task_faults=%" PRIu64 " rx_frames=%" PRIu64 " dropped=%" PRIu64
-        " ignored=%" PRIu64 " limited=%" PRIu64 "\n",
-        *req->id ? req->id : "-", stats.requests, stats.ok, stats.errors, stats.busy,
-        stats.cache_hits, stats.task_faults, ns.rx_frames, drops, stats.ignored, stats.limited);
+                     ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full +
+                     ns.drop_bad_source + ns.drop_arp_unsolicited + ns.drop_arp_conflict;
+    int n = snprintf(out, PROTO_REPLY_MAX,
+                     "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64
+                     " busy=%" PRIu64 " cache_hits=%" PRIu64 " task_faults=%" PRIu64
+                     " rx_frames=%" PRIu64 " dropped=%" PRIu64 " ignored=%" PRIu64
+                     " limited=%" PRIu64 " cancelled=%" PRIu64 "\n",
+                     *req->id ? req->id : "-", stats.requests, stats.ok, stats.errors, stats.busy,
+                     stats.cache_hits, stats.task_faults, ns.rx_frames, drops, stats.ignored,
+                     stats.limited, stats.cancelled);
     return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
 }
 
@@ -169,30 +225,140 @@ static int answer_from_cache(const struct pending *p, const struct proto_request
     }
 }
 
-static void handle(const struct pending *p)
+static int is_quit(const struct pending *p)
+{
+    return allow_quit && p->len >= 4 && !memcmp(p->msg, "quit", 4) &&
+           (p->len == 4 || p->msg[4] == '\n' || p->msg[4] == ' ');
+}
+
+static int same_peer(const struct tf_udp_peer *a, const struct tf_udp_peer *b)
+{
+    return a->ip == b->ip && a->port == b->port;
+}
+
+static void reply_cancelled(const struct tf_udp_peer *to, const char *id)
+{
+    char out[PROTO_REPLY_MAX];
+    int n = snprintf(out, sizeof(out), "ok id=%s cancelled\n", id);
+    reply(to, out, (size_t)n);
+}
+
+/* "cancel id=ID": ends the running request or drops a queued one, if the same client (address
+ * and port) sent it with that id; the request gets "err id=ID cancelled". */
+static void cancel(const struct pending *p, const struct proto_request *req)
+{
+    if (running.active && same_peer(&running.from, &p->from) && !strcmp(running.req.id, req->id)) {
+        __atomic_store_n(&running.cancel, 1, __ATOMIC_RELAXED);
+        reply_cancelled(&p->from, req->id);
+        return; /* the request's own reply follows when its running pieces are done */
+    }
+    for (unsigned i = 0; i < queue_len; i++) {
+        struct pending *q = &queue[(queue_head + i) % QUEUE_MAX];
+        struct proto_request queued;
+        char why[160], out[PROTO_REPLY_MAX];
+        if (!same_peer(&q->from, &p->from) || q->too_long ||
+            proto_parse(q->msg, q->len, &queued, why, sizeof(why)) || strcmp(queued.id, req->id))
+            continue;
+        stats.requests++;
+        stats.cancelled++;
+        reply(&q->from, out, proto_format_err(out, req->id, "cancelled"));
+        for (unsigned j = i; j + 1 < queue_len; j++)
+            queue[(queue_head + j) % QUEUE_MAX] = queue[(queue_head + j + 1) % QUEUE_MAX];
+        queue_len--;
+        reply_cancelled(&p->from, req->id);
+        return;
+    }
+    reply_error(&p->from, req->id, "nothing to cancel with this id");
+}
+
+/* 1 when `req` from p's sender carries the id of the request being computed. */
+static int is_running(const struct pending *p, const struct proto_request *req)
+{
+    return running.active && *req->id && same_peer(&running.from, &p->from) &&
+           !strcmp(running.req.id, req->id);
+}
+
+/* "quit" ends the guest at once, also while a request computes. */
+static _Noreturn void quit(const struct pending *p)
+{
+    char out[] = "bye\n";
+    reply(&p->from, out, sizeof(out) - 1);
+    printf("primes: quit\n");
+    exit(0); /* the runtime sends what the NIC still holds before the guest ends */
+}
+
+/* Answers a datagram that needs no computing (a bad request, a cached reply, ping, stats,
+ * cancel, quit): 1. 0 for a prime-count request, which waits its turn. */
+static int answer_now(const struct pending *p)
 {
     struct proto_request req;
     char out[PROTO_REPLY_MAX], why[160];
-    size_t len;
-    stats.requests++;
+    if (is_quit(p))
+        quit(p);
     if (p->too_long || proto_parse(p->msg, p->len, &req, why, sizeof(why))) {
+        stats.requests++;
         reply_error(&p->from, p->too_long ? "" : req.id, p->too_long ? "request too long" : why);
-        return;
+        return 1;
+    }
+    if (req.verb == PROTO_CANCEL) {
+        stats.requests++;
+        cancel(p, &req);
+        return 1;
+    }
+    const struct proto_cache_entry *hit;
+    int cached = proto_cache_find(&cache, p->from.ip, p->from.port, &req, &hit) != PROTO_CACHE_MISS;
+    if (req.verb == PROTO_PRIMES && !cached && !is_running(p, &req))
+        return 0;
+    stats.requests++;
+    if (is_running(p, &req)) {
+        if (!proto_request_same(&running.req, &req))
+            reply_error(&p->from, req.id, "id already used for another request; use a fresh id");
+        return 1; /* a retry of the request being computed: its reply is on the way */
     }
     if (answer_from_cache(p, &req))
-        return;
+        return 1;
     if (req.verb == PROTO_PING) {
         int n = snprintf(out, sizeof(out), "pong id=%s cpus=%u\n", *req.id ? req.id : "-",
                          tf_cpu_count());
         reply(&p->from, out, (size_t)n);
-        return;
-    }
-    if (req.verb == PROTO_STATS) {
+    } else {
         reply(&p->from, out, format_stats(out, &req));
+    }
+    return 1;
+}
+
+/* Computes a prime-count request (answer_now passed it on) and replies. */
+static void handle(const struct pending *p)
+{
+    struct proto_request req;
+    char out[PROTO_REPLY_MAX], why[160];
+    stats.requests++;
+    proto_parse(p->msg, p->len, &req, why, sizeof(why));
+    if (answer_from_cache(p, &req)) /* its first copy was answered while this one waited */
+        return;
+    if (proto_work(&req) > max_work) {
+        snprintf(
+            why, sizeof(why),
+            "too much work: N x L x sqrt(L) (trial) or N x 64L (sieve) must be at most %" PRIu64
+            " (tf.max_work)",
+            max_work);
+        reply_error(&p->from, req.id, why);
         return;
     }
+    running.from = p->from;
+    running.req = req;
+    __atomic_store_n(&running.cancel, 0, __ATOMIC_RELAXED);
+    running.active = 1;
     struct proto_result r;
-    if (compute(&req, &r, why, sizeof(why))) {
+    int rc = compute(&req, &r, why, sizeof(why));
+    running.active = 0;
+    size_t len;
+    if (rc == 1) {
+        stats.cancelled++;
+        reply(&p->from, out, proto_format_err(out, req.id, "cancelled"));
+        return; /* not cached: a retry computes again */
+    }
+    if (rc) {
         stats.errors++;
         len = proto_format_err(out, req.id, why);
     } else {
@@ -219,31 +385,25 @@ static int receive(struct pending *p, uint64_t timeout_ns)
     }
 }
 
-/* Takes in what arrived while a request was computed: up to queue_max are kept, the rest are
- * answered "busy" (or from the cache, when they repeat an answered id). */
-static void drain(void)
+/* Serves what arrived meanwhile: answers what needs no computing at once; prime-count requests
+ * wait in the queue, up to queue_max, and the rest are answered "busy". */
+static void serve_meanwhile(void)
 {
     struct pending p;
     while (receive(&p, TF_UDP_NONBLOCK) >= 0) {
+        if (answer_now(&p))
+            continue;
         if (queue_len < queue_max) {
             queue[(queue_head + queue_len++) % QUEUE_MAX] = p;
             continue;
         }
         struct proto_request req;
         char out[PROTO_REPLY_MAX], why[160];
-        int parsed = !p.too_long && !proto_parse(p.msg, p.len, &req, why, sizeof(why));
+        int parsed = !proto_parse(p.msg, p.len, &req, why, sizeof(why));
         stats.requests++;
-        if (parsed && answer_from_cache(&p, &req))
-            continue;
         stats.busy++;
         reply(&p.from, out, proto_format_busy(out, parsed ? req.id : ""));
     }
-}
-
-static int is_quit(const struct pending *p)
-{
-    return allow_quit && p->len >= 4 && !memcmp(p->msg, "quit", 4) &&
-           (p->len == 4 || p->msg[4] == '\n' || p->msg[4] == ' ');
 }
 
 int main(void)
@@ -261,9 +421,14 @@ int main(void)
             (unsigned)strtoul(o, NULL, 10) < QUEUE_MAX ? (unsigned)strtoul(o, NULL, 10) : QUEUE_MAX;
     o = tf_option("allow_quit");
     allow_quit = o && !strcmp(o, "1");
+    o = tf_option("max_work");
+    if (o)
+        max_work = strtoull(o, NULL, 10); /* its form was checked at boot */
     int rc = tf_net_start(0);
     if (rc < 0) {
-        fprintf(stderr, "primes: no network: %s\n", tf_strerror(rc));
+        fprintf(stderr, "primes: no network: %s%s\n", tf_strerror(rc),
+                rc == TF_ENODEV ? " (boot with a network card: tf-run --udp HOST:7070 or --net)"
+                                : "");
         return 1;
     }
     own_port = (uint16_t)port;
@@ -280,21 +445,16 @@ int main(void)
            tf_cpu_count());
     fflush(stdout);
     for (;;) {
+        struct pending p;
         if (queue_len == 0) {
-            if (receive(&queue[queue_head], 0) < 0)
+            if (receive(&p, 0) < 0 || answer_now(&p))
                 continue;
-            queue_len = 1;
+        } else {
+            p = queue[queue_head];
+            queue_head = (queue_head + 1) % QUEUE_MAX;
+            queue_len--;
         }
-        struct pending *p = &queue[queue_head];
-        if (is_quit(p)) {
-            char out[] = "bye\n";
-            reply(&p->from, out, sizeof(out) - 1);
-            printf("primes: quit\n");
-            return 0;
-        }
-        handle(p);
-        queue_head = (queue_head + 1) % QUEUE_MAX;
-        queue_len--;
-        drain();
+        handle(&p);
+        serve_meanwhile();
     }
 }

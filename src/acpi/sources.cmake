@@ -1,4 +1,3 @@
-# ACPI at CPL3: RSDP, RSDT/XSDT, MADT, MCFG, and the PCI host bridge's windows from the DSDT.
-list(APPEND TF_RUNTIME_SOURCES
-  acpi/acpi.c acpi/madt.c acpi/mcfg.c acpi/pcihost.c acpi/pci_acpi.c)
-list(APPEND TF_RUNTIME_INCLUDES acpi)
+# ACPI at CPL3: the parsers of the RSDP, RSDT/XSDT, MADT, MCFG and of the PCI host bridge's
+# windows in the DSDT, over bytes handed to them (pure C: they see no other folder).
+tf_layer(acpi SOURCES acpi/acpi.c acpi/madt.c acpi/mcfg.c acpi/pcihost.c)

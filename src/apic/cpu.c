@@ -1,4 +1,4 @@
-/* CPL3: the bare-metal implementation of the scheduler's CPU interface (src/sched/cpu.h), over
+/* CPL3: the bare-metal implementation of the scheduler's CPU interface (src/cpu/cpu.h), over
  * the CPUs smp.c brought up, the parking of park.c, the calibrated TSC and fault containment. */
 #include "cpu.h"
 #include "fault.h"
@@ -24,7 +24,7 @@ int cpu_topology(unsigned cpu, struct tf_cpu_info *info)
 {
     if (cpu >= smp_cpu_count() || !info)
         return TF_EINVAL;
-    const struct tf_percpu *c = &tf_percpus[cpu];
+    const struct percpu *c = &percpu_table[cpu];
     *info = (struct tf_cpu_info){c->apic_id, c->package, c->core, c->thread};
     return 0;
 }

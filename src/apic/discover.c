@@ -27,7 +27,7 @@ static void report(const struct acpi_root *root, const struct madt_info *info)
                 "taskfarm: the MADT lists %u CPUs; this build supports %u, the rest are "
                 "left out\n",
                 info->enabled, info->stored);
-    if (info->online_capable && !tf_option("quiet"))
+    if (info->online_capable && !runtime_option_on("quiet"))
         printf("taskfarm: %u more CPU%s online capable but not enabled by the firmware; not "
                "started\n",
                info->online_capable, info->online_capable == 1 ? "" : "s");
@@ -69,9 +69,9 @@ void smp_topology(unsigned count)
     struct topology_shifts shifts;
     topology_read(cpuid_regs, NULL, &shifts);
     for (unsigned i = 0; i < count; i++) {
-        struct topology_place p = topology_decode(&shifts, tf_percpus[i].apic_id);
-        tf_percpus[i].package = p.package;
-        tf_percpus[i].core = p.core;
-        tf_percpus[i].thread = p.thread;
+        struct topology_place p = topology_decode(&shifts, percpu_table[i].apic_id);
+        percpu_table[i].package = p.package;
+        percpu_table[i].core = p.core;
+        percpu_table[i].thread = p.thread;
     }
 }

@@ -14,7 +14,7 @@
  * on stdout (unless tf.quiet), never returned. */
 int smp_discover(uint32_t *ids, unsigned max);
 
-/* Sets package, core and thread of tf_percpus[0..count) from their apic_id, with the APIC ID
+/* Sets package, core and thread of percpu_table[0..count) from their apic_id, with the APIC ID
  * field widths CPUID reports on the calling (bootstrap) CPU (topology.c). */
 void smp_topology(unsigned count);
 

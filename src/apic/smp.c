@@ -148,7 +148,7 @@ static int alloc_stacks(unsigned count)
         if (!reent || usys_call(KABI_SYS_GUARD_PAGE, (long)slot, 0, 0, 0) != 0)
             return -1;
         _REENT_INIT_PTR(reent);
-        tf_percpus[i].reent = reent;
+        percpu_table[i].reent = reent;
         setup.user_stack_tops[i] = (uint64_t)(uintptr_t)(slot + size);
     }
     return 0;
@@ -158,14 +158,14 @@ static unsigned count_online(unsigned count)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < count; i++)
-        n += __atomic_load_n(&tf_percpus[i].state, __ATOMIC_ACQUIRE) == PERCPU_ONLINE;
+        n += __atomic_load_n(&percpu_table[i].state, __ATOMIC_ACQUIRE) == PERCPU_ONLINE;
     return n;
 }
 
 static void send_to_starting(unsigned count, long step)
 {
     for (unsigned i = 1; i < count; i++)
-        if (__atomic_load_n(&tf_percpus[i].state, __ATOMIC_ACQUIRE) == PERCPU_STARTING)
+        if (__atomic_load_n(&percpu_table[i].state, __ATOMIC_ACQUIRE) == PERCPU_STARTING)
             usys_call(KABI_SYS_SMP_START, i, step, 0, 0);
 }
 
@@ -173,7 +173,7 @@ static void send_to_starting(unsigned count, long step)
 static void start_aps(unsigned count)
 {
     for (unsigned i = 1; i < count; i++)
-        __atomic_store_n(&tf_percpus[i].state, PERCPU_STARTING, __ATOMIC_RELEASE);
+        __atomic_store_n(&percpu_table[i].state, PERCPU_STARTING, __ATOMIC_RELEASE);
     send_to_starting(count, KABI_SMP_INIT);
     smp_delay_ns((uint64_t)option_uint("init_delay_us", default_init_delay_us()) * 1000);
     send_to_starting(count, KABI_SMP_SIPI);
@@ -186,7 +186,7 @@ static void start_aps(unsigned count)
     all_online_tsc = x86_rdtsc();
     for (unsigned i = 1; i < count; i++) {
         uint32_t expected = PERCPU_STARTING;
-        if (__atomic_compare_exchange_n(&tf_percpus[i].state, &expected, PERCPU_FAILED, 0,
+        if (__atomic_compare_exchange_n(&percpu_table[i].state, &expected, PERCPU_FAILED, 0,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             fprintf(stderr, "taskfarm: CPU %u (APIC ID %u) did not start within %u ms; left out\n",
                     i, setup.apic_ids[i], option_uint("ap_timeout_ms", AP_TIMEOUT_MS_DEFAULT));
@@ -194,9 +194,9 @@ static void start_aps(unsigned count)
 }
 
 /* An application processor's first code at CPL3, on its own stack (ksmp.c enters it). */
-_Noreturn void tf_ap_entry(unsigned index)
+_Noreturn void __tf_ap_entry(unsigned index)
 {
-    struct tf_percpu *self = &tf_percpus[index];
+    struct percpu *self = &percpu_table[index];
     self->self = self;
     self->index = index;
     usys_call(KABI_SYS_SET_USER_GS, (long)self, 0, 0, 0);
@@ -223,7 +223,7 @@ static void print_table(unsigned count, int x2apic)
            (unsigned long long)(runtime_tsc_to_ns(all_online_tsc - start_tsc) / 1000));
     printf("  cpu  apic  package  core  thread\n");
     for (unsigned i = 0; i < count; i++) {
-        const struct tf_percpu *c = &tf_percpus[i];
+        const struct percpu *c = &percpu_table[i];
         if (c->state == PERCPU_ONLINE)
             printf("  %3u  %4u  %7u  %4u  %6u\n", i, c->apic_id, c->package, c->core, c->thread);
         else
@@ -241,9 +241,9 @@ unsigned smp_start(void)
     unsigned count = number_cpus(ids, found > 0 ? (unsigned)found : 0, bsp);
     setup.count = count;
     setup.x2apic = (uint32_t)x2apic;
-    tf_percpus[0].state = PERCPU_ONLINE;
+    percpu_table[0].state = PERCPU_ONLINE;
     for (unsigned i = 0; i < count; i++)
-        tf_percpus[i].apic_id = setup.apic_ids[i];
+        percpu_table[i].apic_id = setup.apic_ids[i];
     if (count > 1 && (!trampoline_page_free() || alloc_stacks(count) != 0)) {
         fprintf(stderr,
                 "taskfarm: no free low page or memory for CPU stacks; running on the BSP only\n");
@@ -256,7 +256,7 @@ unsigned smp_start(void)
         fprintf(stderr, "taskfarm: the core refused the CPU table; running on the BSP only\n");
         count = 1;
     } else {
-        if (mode != x2apic && !tf_option("quiet"))
+        if (mode != x2apic && !runtime_option_on("quiet"))
             printf("taskfarm: the LAPIC is in x2APIC mode already; keeping it\n");
         x2apic = (int)mode;
         if (count > 1)
@@ -265,7 +265,7 @@ unsigned smp_start(void)
     all_online_tsc = count > 1 ? all_online_tsc : x86_rdtsc();
     cpus_online = count_online(count);
     smp_topology(count);
-    if (!tf_option("quiet")) {
+    if (!runtime_option_on("quiet")) {
         print_table(count, x2apic);
         printf("taskfarm: park %s after %llu us of spinning\n", park_policy_name(),
                (unsigned long long)(park_spin_ns() / 1000));
@@ -279,5 +279,5 @@ unsigned smp_start(void)
 __attribute__((weak)) _Noreturn void smp_worker_main(unsigned index)
 {
     for (;;)
-        park_wait(&tf_percpus[index].state, PERCPU_ONLINE);
+        park_wait(&percpu_table[index].state, PERCPU_ONLINE);
 }

@@ -5,14 +5,13 @@
  *   (below 1 MiB, 4 KiB aligned) at CPL3; the core then makes that page supervisor-only and sends
  *   SIPIs with vector KABI_TRAMPOLINE_ADDR >> 12, so the code starts at
  *   CS:IP = (KABI_TRAMPOLINE_ADDR >> 4):0. It is position dependent on that address only.
- * - It uses no stack and no memory but its own page and the core's GDT (kgdt) and page tables
- *   (kpml4), both below 4 GiB and set up by the BSP before any SIPI.
- * - It ends at kap_entry64 in 64-bit mode with no stack; kap_entry64 finds the CPU's index from
+ * - It uses no stack and no memory but its own page and the core's GDT (__tfk_gdt) and page tables
+ *   (__tfk_pml4), both below 4 GiB and set up by the BSP before any SIPI.
+ * - It ends at __tfk_ap_entry64 in 64-bit mode with no stack; __tfk_ap_entry64 finds the CPU's index from
  *   its APIC ID in ksmp_apic_ids[] and takes that CPU's kernel stack.
  * Reference: Intel SDM vol. 3A 9.4 (MP initialization) and 9.8.5 (entering IA-32e mode). */
 #include "x86.h"
 #include "kabi.h"
-#include "kcore.h"
 
 #define TRAMPOLINE_LINEAR(label) (KABI_TRAMPOLINE_ADDR + (label) - ktrampoline_start)
 
@@ -40,7 +39,7 @@ trampoline32:
         movl    %cr4, %eax
         orl     $(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT), %eax
         movl    %eax, %cr4
-        movl    $kpml4, %eax
+        movl    $__tfk_pml4, %eax
         movl    %eax, %cr3
         movl    $X86_MSR_EFER, %ecx
         rdmsr
@@ -50,12 +49,12 @@ trampoline32:
         andl    $~(X86_CR0_EM | X86_CR0_TS), %eax
         orl     $(X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_MP | X86_CR0_NE), %eax
         movl    %eax, %cr0
-        ljmp    $KABI_SEL_KCODE64, $kap_entry64
+        ljmp    $KABI_SEL_KCODE64, $__tfk_ap_entry64
 
         .balign 8
 trampoline_gdtr:
         .word   KABI_GDT_ENTRIES * 8 - 1
-        .long   kgdt
+        .long   __tfk_gdt
 ktrampoline_end:
 
         .section .note.GNU-stack, "", @progbits

@@ -1,7 +1,9 @@
-/* What the runtime keeps from the boot loader: the command line, the memory map and a copy of the
- * ACPI RSDP, parsed from Multiboot1 or Multiboot2 information. Pure C: the parser reads the
- * loader's structures only through a bounds-checking accessor, so the same code runs on the host
- * against crafted blobs (test/unit/test_bootinfo.c). */
+/* What the runtime keeps from the boot loader: the command line, the memory map, the boot modules
+ * and a copy of the ACPI RSDP, parsed from Multiboot1 or Multiboot2 information. Pure C: the
+ * parser reads the loader's structures only through a bounds-checking accessor, so the same code
+ * runs on the host against crafted blobs (test/unit/test_bootinfo.c, test_bootinfo_modules.c).
+ * Strings (the command line, module names) are copied; module contents stay where the loader
+ * put them. */
 #ifndef TF_BOOT_BOOTINFO_H
 #define TF_BOOT_BOOTINFO_H
 
@@ -15,10 +17,35 @@
 #define BOOTINFO_ERROR_MAX    160
 #define BOOTINFO_MB2_MAX      (1u << 20) /* larger Multiboot2 information is refused */
 #define BOOTINFO_MB1_MMAP_MAX (64u << 10)
+#define BOOTINFO_MODULES_MAX  64
+#define BOOTINFO_MODULE_NAME_MAX                                                                   \
+    256 /* bytes of a module's name with its NUL; longer ones are cut and reported */
+#define BOOTINFO_MODULE_STRING_MAX 1024 /* bytes of a module's string (path and name) read */
+#define BOOTINFO_MB1_MODS_MAX      4096 /* larger Multiboot1 mods_count values are refused */
+/* Modules are mapped read-only in whole 2 MiB pages (the identity map's page size), so the heap
+ * keeps off every 2 MiB page that holds a byte of one. */
+#define BOOTINFO_MODULE_PAGE 0x200000ull
 
 struct bootinfo_region {
     uint64_t base, length;
     uint32_t type; /* MB_MEMORY_AVAILABLE, ... (multiboot_abi.h) */
+};
+
+/* A boot module: the loader's [start, end) and the name the runtime gives it. A module's string
+ * (Multiboot1 3.3, Multiboot2 3.6.6) is free text; the runtime reads it as "PATH NAME", which is
+ * what QEMU's -kernel loader passes for -initrd "PATH NAME" and GRUB for module2 FILE PATH NAME.
+ * The name is everything after the first space, with double quotes removed and a backslash
+ * taking the next character literally (GRUB quotes a NAME holding blanks that way, and escapes
+ * quotes and backslashes; tools/tf-run does the same for QEMU); a string without a space gives
+ * what follows its last '/' (an empty string, an empty name). */
+struct bootinfo_module {
+    uint64_t start, end;
+    char name[BOOTINFO_MODULE_NAME_MAX];
+};
+
+/* A range [start, end) of physical memory. */
+struct bootinfo_range {
+    uint64_t start, end;
 };
 
 struct bootinfo {
@@ -29,8 +56,12 @@ struct bootinfo {
     struct bootinfo_region regions[BOOTINFO_REGIONS_MAX];
     int regions_truncated;
     uint8_t rsdp[BOOTINFO_RSDP_MAX];
-    size_t rsdp_len;                /* 0: the loader passed no RSDP */
-    int rsdp_version;               /* 1: ACPI 1.0 (Multiboot2 tag 14), 2: ACPI 2.0+ (tag 15) */
+    size_t rsdp_len;  /* 0: the loader passed no RSDP */
+    int rsdp_version; /* 1: ACPI 1.0 (Multiboot2 tag 14), 2: ACPI 2.0+ (tag 15) */
+    size_t nmodules;  /* in the loader's order */
+    struct bootinfo_module modules[BOOTINFO_MODULES_MAX];
+    int modules_truncated;          /* the loader passed more than BOOTINFO_MODULES_MAX */
+    unsigned modules_dropped;       /* modules bootinfo_check_modules refused (each reported) */
     unsigned nerrors;               /* damaged fields or tags, reported and skipped */
     char error[BOOTINFO_ERROR_MAX]; /* the first of them */
 };
@@ -45,9 +76,29 @@ typedef const void *(*bootinfo_map_fn)(uint64_t addr, size_t len, void *ctx);
 int bootinfo_parse(uint32_t magic, uint64_t info, bootinfo_map_fn map, void *ctx,
                    struct bootinfo *out);
 
+/* Records a damaged field: counts it and keeps the first description (printf format). For the
+ * parts of the parser in other files. */
+void bootinfo_report(struct bootinfo *bi, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The name of a module whose string is `s` (see struct bootinfo_module) into name[max]; 1 when it
+ * had to be cut, else 0. */
+int bootinfo_module_name(const char *s, char *name, size_t max);
+
+/* Keeps only the modules the runtime can hand out: each must lie wholly in available RAM below
+ * `limit` (no other entry of the memory map overlapping it), must not end before it starts, and
+ * must overlap neither a range in keep_out[0..n) (what the runtime needs for itself: page 0, the
+ * image, the AP start-up page) nor a module kept before it. An empty module needs only a start
+ * inside available RAM. Every module refused is reported and counted in modules_dropped; the
+ * others keep their order. */
+void bootinfo_check_modules(struct bootinfo *bi, const struct bootinfo_range *keep_out, size_t n,
+                            uint64_t limit);
+
 /* Chooses the heap: the largest range of available RAM in [image_end, limit) that no other
- * entry of the memory map (reserved, ACPI, ...) overlaps. Returns 0 and sets [*start, *end), or
- * -ENOMEM when no such RAM lies there. */
+ * entry of the memory map (reserved, ACPI, ...) and no module's 2 MiB pages (BOOTINFO_MODULE_PAGE)
+ * overlap. The command line and module names have been copied by then, so the loader's
+ * information itself may become heap. Returns 0 and sets [*start, *end), or -ENOMEM when no such
+ * RAM lies there. */
 int bootinfo_heap(const struct bootinfo *bi, uint64_t image_end, uint64_t limit, uint64_t *start,
                   uint64_t *end);
 

@@ -13,8 +13,8 @@
 
         .section .kboot, "ax"
         .code32
-        .globl  kboot_entry32
-kboot_entry32:
+        .globl  __tfk_boot_entry32
+__tfk_boot_entry32:
         cli
         cld
         movl    %eax, %esi
@@ -44,7 +44,7 @@ kboot_entry32:
         jb      2b
 
         /* Long mode: PAE, EFER.LME (and SCE for SYSCALL), then paging (SDM vol. 3A 9.8.5) */
-        movl    $kpml4, %eax
+        movl    $__tfk_pml4, %eax
         movl    %eax, %cr3
         movl    %cr4, %eax
         orl     $(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT), %eax
@@ -74,15 +74,15 @@ kboot_entry64:
         fninit
         call    kcore_init_bsp          /* GDT TSS, IDT, MSRs, console */
 
-        /* Drop to CPL3: tf_user_entry(magic, info, tsc) on the runtime's boot stack, interrupts on */
+        /* Drop to CPL3: __tf_user_entry(magic, info, tsc) on the runtime's boot stack, interrupts on */
         movq    kboot_magic, %rdi
         movq    kboot_info, %rsi
         movq    kboot_tsc, %rdx
         pushq   $(KABI_SEL_UDATA | KABI_RPL3)
-        pushq   $tf_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
+        pushq   $__tf_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
         pushq   $(X86_RFLAGS_RESERVED | X86_RFLAGS_IF)
         pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
-        pushq   $tf_user_entry
+        pushq   $__tf_user_entry
         movl    $(KABI_SEL_UDATA | KABI_RPL3), %eax
         movl    %eax, %ds
         movl    %eax, %es

@@ -14,7 +14,7 @@ void fault_recover_entry(void);
 
 int fault_init_cpu(void)
 {
-    struct tf_percpu *self = &tf_percpus[percpu_index()];
+    struct percpu *self = &percpu_table[percpu_index()];
     struct fault_context *ctx = memalign(64, sizeof(*ctx));
     char *stack = malloc(RECOVERY_STACK_SIZE);
     if (!ctx || !stack) {

@@ -27,6 +27,6 @@ mb1_header:
         .long   __image_start   /* load_addr */
         .long   __load_end      /* load_end_addr */
         .long   __bss_end       /* bss_end_addr */
-        .long   kboot_entry32   /* entry_addr */
+        .long   __tfk_boot_entry32   /* entry_addr */
 
         .section .note.GNU-stack, "", @progbits

@@ -73,6 +73,43 @@ int read(int fd, void *buf, size_t len)
     return 0; /* standard input is empty */
 }
 
+static void (*exit_hooks[RUNTIME_EXIT_HOOKS])(void);
+static unsigned exit_hook_count;
+
+int runtime_on_exit(void (*hook)(void))
+{
+    unsigned n = __atomic_load_n(&exit_hook_count, __ATOMIC_RELAXED);
+    do {
+        if (n == RUNTIME_EXIT_HOOKS)
+            return -1;
+    } while (!__atomic_compare_exchange_n(&exit_hook_count, &n, n + 1, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    __atomic_store_n(&exit_hooks[n], hook, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* The first CPU to exit runs the hooks; another one exiting meanwhile goes straight on (the
+ * hooks only delay the end, they are not needed for it). */
+static void run_exit_hooks(void)
+{
+    static int started;
+    if (__atomic_exchange_n(&started, 1, __ATOMIC_RELAXED))
+        return;
+    for (unsigned i = __atomic_load_n(&exit_hook_count, __ATOMIC_RELAXED); i-- > 0;) {
+        void (*hook)(void) = __atomic_load_n(&exit_hooks[i], __ATOMIC_ACQUIRE);
+        if (hook)
+            hook();
+    }
+}
+
+/* Every end from CPL3: the exit hooks (the output stream's flush, the NIC's last frames), then
+ * the core's exit. */
+static _Noreturn void leave(int code)
+{
+    run_exit_hooks();
+    usys_exit(code);
+}
+
 /* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
  * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
@@ -84,7 +121,7 @@ _Noreturn void _exit(int code)
         usys_write(msg, (size_t)n);
         code = KABI_EXIT_USER_MAX;
     }
-    usys_exit(code);
+    leave(code);
 }
 
 int close(int fd)
@@ -145,7 +182,7 @@ int kill(int pid, int sig)
 {
     (void)sig;
     if (pid == 1) /* raise() and abort(): the machine is the process */
-        usys_exit(KABI_EXIT_SIGNAL);
+        leave(KABI_EXIT_SIGNAL);
     errno = ESRCH;
     return -1;
 }

@@ -22,8 +22,8 @@ struct fault_context;
  */
 enum percpu_state { PERCPU_OFFLINE, PERCPU_STARTING, PERCPU_ONLINE, PERCPU_FAILED };
 
-struct tf_percpu {
-    struct tf_percpu *self;      /* PERCPU_SELF */
+struct percpu {
+    struct percpu *self;         /* PERCPU_SELF */
     uint32_t index;              /* PERCPU_INDEX: dense CPU index, 0 = bootstrap CPU */
     uint32_t state;              /* enum percpu_state */
     struct _reent *reent;        /* PERCPU_REENT: newlib's per-CPU state (errno, stdio) */
@@ -33,11 +33,11 @@ struct tf_percpu {
     uint64_t online_tsc;            /* TSC when the CPU checked in */
 } __attribute__((aligned(64)));
 
-_Static_assert(offsetof(struct tf_percpu, index) == PERCPU_INDEX, "GS-relative offset");
-_Static_assert(offsetof(struct tf_percpu, reent) == PERCPU_REENT, "GS-relative offset");
-_Static_assert(offsetof(struct tf_percpu, fault) == PERCPU_FAULT, "GS-relative offset");
+_Static_assert(offsetof(struct percpu, index) == PERCPU_INDEX, "GS-relative offset");
+_Static_assert(offsetof(struct percpu, reent) == PERCPU_REENT, "GS-relative offset");
+_Static_assert(offsetof(struct percpu, fault) == PERCPU_FAULT, "GS-relative offset");
 
-extern struct tf_percpu tf_percpus[];
+extern struct percpu percpu_table[];
 
 static inline unsigned percpu_index(void)
 {

@@ -6,12 +6,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define RUNTIME_MAX_ARGS      64
 #define RUNTIME_MAX_OPTIONS   32
 #define RUNTIME_OPTION_PREFIX "tf."
+#define RUNTIME_HEAP_MIN      (1u << 20) /* smaller: newlib, the farm and fault containment fail */
 
-/* What the loader told us; valid from the start of tf_user_entry on. */
+/* What the loader told us; valid from the start of __tf_user_entry on. */
 extern struct bootinfo runtime_boot;
 /* TSC at the core's first instruction and at the runtime's first */
 extern uint64_t runtime_tsc_entry, runtime_tsc_main;
@@ -38,7 +40,31 @@ const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
  * returns how many, and sets *malloc_lock when malloc's was among them. */
 int locks_release_held(int *malloc_lock);
 
+/* newlib_glue.c: work _exit does before the machine stops, on every exit from CPL3 (exit, a
+ * return from main, abort), last registered first. A hook must be bounded in time, may run on any
+ * CPU, and must not exit. 0, or -1 when RUNTIME_EXIT_HOOKS are registered already. */
+#define RUNTIME_EXIT_HOOKS 4
+int runtime_on_exit(void (*hook)(void));
+
+/* modules.c: keeps the modules the runtime can hand out and maps their pages read-only (before
+ * the heap is chosen and the other CPUs start); prints one line about them (unless tf.quiet). */
+void runtime_modules_init(void);
+void runtime_modules_report(void);
+
 /* Runtime options (words "tf.NAME=VALUE" on the command line, not passed to main) */
 void runtime_options_set(char **opts, int n);
+
+/* option_check.c: keeps the option words of opts[0..n) that name an option of the runtime's or
+ * of own[0..nown) (the program's TF_OPTION declarations) with a value of the form it accepts,
+ * in order, and returns how many; each other word gets one line through warn(). */
+struct tf_option_decl;
+int runtime_options_check(char **opts, int n, const struct tf_option_decl *own, size_t nown,
+                          void (*warn)(const char *line));
+/* 1 when `value` has the form `accepts` describes (see option_check.c). */
+int runtime_option_value_ok(const char *accepts, const char *value);
+/* Prints every option and what it accepts (tf.help=1). */
+void runtime_options_list(const struct tf_option_decl *own, size_t nown, FILE *out);
+/* 1 when the flag option tf.NAME is 1 (tf.quiet=0 is not quiet). */
+int runtime_option_on(const char *name);
 
 #endif

@@ -27,9 +27,9 @@ extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[], __ima
 
 struct bootinfo runtime_boot;
 uint64_t runtime_tsc_entry, runtime_tsc_main;
-struct tf_percpu tf_percpus[TF_MAX_CPUS];
+struct percpu percpu_table[TF_MAX_CPUS];
 /* The bootstrap CPU's stack while it runs main(); the core enters on its top. */
-char tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
+char __tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
 
 static char cmdline_words[BOOTINFO_CMDLINE_MAX];
 static char *argv_buf[RUNTIME_MAX_ARGS + 1];
@@ -59,14 +59,13 @@ static void say(const char *s)
  * below it. Its lowest page becomes a guard page. */
 static void guard_boot_stack(void)
 {
-    if (usys_call(KABI_SYS_GUARD_PAGE, (long)tf_boot_stack, 0, 0, 0) != 0)
+    if (usys_call(KABI_SYS_GUARD_PAGE, (long)__tf_boot_stack, 0, 0, 0) != 0)
         say("taskfarm: no guard page below the boot stack\n");
 }
 
-/* The whole image, including the core's stacks past the loaded bytes, must be RAM. */
-static int image_in_ram(void)
+/* [lo, hi) is available RAM in the loader's memory map. */
+static int in_ram(uint64_t lo, uint64_t hi)
 {
-    uint64_t lo = (uintptr_t)__image_start, hi = (uintptr_t)__image_end;
     for (size_t i = 0; i < runtime_boot.nregions; i++) {
         const struct bootinfo_region *r = &runtime_boot.regions[i];
         if (r->type == MB_MEMORY_AVAILABLE && r->base <= lo && hi - r->base <= r->length)
@@ -83,18 +82,48 @@ static void read_boot_information(uint32_t magic, uint64_t info)
                           : "taskfarm: boot information unreadable\n");
         usys_exit(KABI_EXIT_PANIC);
     }
-    if (runtime_boot.nregions && !image_in_ram()) {
-        char m[160];
+    runtime_modules_init(); /* before the heap is chosen: it keeps off the modules' pages */
+    /* The whole image, including the core's stacks past the loaded bytes, must be RAM; so must
+     * the loader's information (a loader short of room puts it past the end of RAM, where the
+     * command line reads as empty), and there must be room for a heap. */
+    uint64_t start = 0, end = 0, image_end = (uintptr_t)__image_end;
+    int heap = bootinfo_heap(&runtime_boot, image_end, PLAT_MAPPED_LIMIT, &start, &end) == 0 &&
+               end - start >= RUNTIME_HEAP_MIN;
+    if (runtime_boot.nregions &&
+        (!in_ram((uintptr_t)__image_start, image_end) || !in_ram(info, info + 8) || !heap)) {
+        char m[200];
         snprintf(m, sizeof(m),
-                 "taskfarm: the image needs RAM up to %llu KiB; give the guest more memory\n",
-                 (unsigned long long)((uintptr_t)__image_end >> 10));
+                 "taskfarm: not enough memory: the image takes RAM up to %llu KiB and needs a "
+                 "heap of %u KiB above it; give the guest at least %llu MiB (tf-run -m)\n",
+                 (unsigned long long)(image_end >> 10), RUNTIME_HEAP_MIN >> 10,
+                 (unsigned long long)((image_end + RUNTIME_HEAP_MIN) >> 20) + 1);
         say(m);
         usys_exit(KABI_EXIT_PANIC);
     }
-    uint64_t start, end;
-    if (bootinfo_heap(&runtime_boot, (uint64_t)(uintptr_t)__image_end, PLAT_MAPPED_LIMIT, &start,
-                      &end) == 0)
+    if (heap)
         runtime_heap_init(start, end);
+}
+
+extern const struct tf_option_decl __start_tf_options[] __attribute__((weak));
+extern const struct tf_option_decl __stop_tf_options[] __attribute__((weak));
+
+static void warn_option(const char *line)
+{
+    fputs(line, stderr);
+}
+
+/* Drops the option words that name no option or carry a bad value (with a warning each); with
+ * tf.help=1 lists the options and ends the guest. */
+static int check_options(char **opts, int n)
+{
+    size_t nown = (size_t)(__stop_tf_options - __start_tf_options);
+    n = runtime_options_check(opts, n, __start_tf_options, nown, warn_option);
+    runtime_options_set(opts, n);
+    if (runtime_option_on("help")) {
+        runtime_options_list(__start_tf_options, nown, stdout);
+        exit(0);
+    }
+    return n;
 }
 
 static int split_arguments(char ***argv)
@@ -103,7 +132,7 @@ static int split_arguments(char ***argv)
     memcpy(cmdline_words, runtime_boot.cmdline, sizeof(cmdline_words));
     int argc = bootinfo_split_cmdline(cmdline_words, argv_buf, RUNTIME_MAX_ARGS,
                                       RUNTIME_OPTION_PREFIX, opts_buf, RUNTIME_MAX_OPTIONS, &nopts);
-    runtime_options_set(opts_buf, nopts);
+    runtime_options_set(opts_buf, check_options(opts_buf, nopts));
     if (argc < 0) {
         fprintf(stderr, "taskfarm: more than %d arguments or %d tf. options; the rest dropped\n",
                 RUNTIME_MAX_ARGS, RUNTIME_MAX_OPTIONS);
@@ -132,10 +161,10 @@ uint64_t tf_boot_ns(void)
     return runtime_tsc_to_ns(runtime_tsc_main - runtime_tsc_entry);
 }
 
-_Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
+_Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
 {
     runtime_tsc_entry = tsc_entry;
-    struct tf_percpu *self = &tf_percpus[0];
+    struct percpu *self = &percpu_table[0];
     self->self = self;
     self->index = 0;
     self->reent = _impure_ptr;
@@ -143,10 +172,11 @@ _Noreturn void tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
 
     read_boot_information(magic, info);
     if (runtime_boot.nerrors)
-        fprintf(stderr, "taskfarm: %u damaged boot-information field(s) skipped; first: %s\n",
+        fprintf(stderr, "taskfarm: %u boot-information problem(s), skipped; first: %s\n",
                 runtime_boot.nerrors, runtime_boot.error);
     char **argv;
     int argc = split_arguments(&argv);
+    runtime_modules_report();
     runtime_clock_init();
     park_init();
     if (fault_init_cpu() < 0)

@@ -39,14 +39,15 @@ kisr_stubs:
         .endr
 
 /* Vectors 32-255 without a handler of their own: report the unexpected interrupt (ktrap.c).
- * The NIC's and the device-wait timer's vectors only end a halt: acknowledged like a wake-up. */
+ * The NIC's, the output port's and the device-wait timer's vectors only end a halt:
+ * acknowledged like a wake-up. */
         .balign ISR_STUB_SIZE
         .globl  kirq_stubs
 kirq_stubs:
         .set    vec, X86_EXCEPTIONS
         .rept   256 - X86_EXCEPTIONS
         .balign ISR_STUB_SIZE
-        .if     vec == KABI_VEC_NIC || vec == KABI_VEC_TIMER
+        .if     vec == KABI_VEC_NIC || vec == KABI_VEC_TIMER || vec == KABI_VEC_OUTPUT
         jmp     kwake_entry
         .else
         pushq   $0

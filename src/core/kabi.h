@@ -35,7 +35,8 @@
 #define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
 #define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
-/* 14-15: reserved */
+#define KABI_SYS_READ_ONLY     14 /* (addr, len): 2 MiB-aligned user pages above the image become read-only */
+/* 15: reserved */
 /* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
  * registers; these are only the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
@@ -74,6 +75,7 @@
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
 #define KABI_VEC_NIC      0xE0 /* the NIC's MSI-X message: EOI only, it ends a KABI_SYS_DEV_WAIT */
 #define KABI_VEC_TIMER    0xE1 /* the LAPIC timer of a KABI_SYS_DEV_WAIT: EOI only */
+#define KABI_VEC_OUTPUT   0xE2 /* the output port's MSI-X message: EOI only, like KABI_VEC_NIC */
 #define KABI_VEC_SPURIOUS 0xFF /* LAPIC spurious-interrupt vector */
 
 /* Application-processor start-up code is copied to this page (below 1 MiB, 4 KiB aligned: the
@@ -93,7 +95,7 @@ struct kabi_smp_setup {
     uint32_t count;                        /* CPUs including the BSP, at most TF_MAX_CPUS */
     uint32_t x2apic;                       /* nonzero: x2APIC mode on every CPU */
     uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
-    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters tf_ap_entry(index) on this stack */
+    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters __tf_ap_entry(index) on this stack */
 };
 #endif
 
@@ -116,9 +118,9 @@ struct kabi_smp_setup {
 #define KABI_EXIT_FAULT_OTHER   118 /* an unhandled exception or interrupt with any other vector */
 #define KABI_EXIT_CODE_MAX      118
 
-/* Boot handoff: the CPL0 core enters the runtime at tf_user_entry(magic, info, tsc) on the BSP,
+/* Boot handoff: the CPL0 core enters the runtime at __tf_user_entry(magic, info, tsc) on the BSP,
  * with the loader's magic and information pointer and the TSC read at the core's first
- * instruction, on the top of tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
+ * instruction, on the top of __tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
 #define KABI_BOOT_STACK_SIZE 0x100000
 #define KABI_MB1_MAGIC       0x2BADB002 /* EAX from a Multiboot1 loader */
 #define KABI_MB2_MAGIC       0x36D76289 /* EAX from a Multiboot2 loader */

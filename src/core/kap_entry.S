@@ -6,8 +6,8 @@
 /* 64-bit, CPL0, no stack: index = position of this CPU's APIC ID in ksmp_apic_ids. */
         .section .ktext, "ax"
         .code64
-        .globl  kap_entry64
-kap_entry64:
+        .globl  __tfk_ap_entry64
+__tfk_ap_entry64:
         movl    $KABI_SEL_KDATA, %eax
         movl    %eax, %ds
         movl    %eax, %es

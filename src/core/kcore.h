@@ -50,14 +50,17 @@ void ktrap(struct trap_frame *frame);
 /* ksyscall.c */
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr);
 _Noreturn void kcore_exit(int code);
-int kcore_user_buffer_ok(uint64_t addr, uint64_t len);
+int kcore_user_buffer_ok(uint64_t addr, uint64_t len);       /* CPL3 may read it */
+int kcore_user_buffer_writable(uint64_t addr, uint64_t len); /* CPL3 may write it */
 /* kfault.c */
 long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
 int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);
-/* 1 when every page of [addr, addr + len) is present and user-accessible (below 4 GiB) */
-int kpaging_user_range(uint64_t addr, uint64_t len);
+long kpaging_read_only(uint64_t addr, uint64_t len);
+/* 1 when every page of [addr, addr + len) is present and user-accessible (below 4 GiB), and
+ * writable when `write` */
+int kpaging_user_range(uint64_t addr, uint64_t len, int write);
 /* kdev.c (src/udp): device calls */
 long kdev_pci_read(uint64_t address, uint64_t width);
 long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);

@@ -43,7 +43,7 @@ _Static_assert(offsetof(struct kcpu, user_rsp) == KCPU_USER_RSP, "isr.S offset")
 _Static_assert(offsetof(struct kcpu, index) == KCPU_INDEX, "isr.S offset");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.S frame layout");
 
-uint64_t kgdt[KABI_GDT_ENTRIES] __attribute__((aligned(16))) = {
+uint64_t __tfk_gdt[KABI_GDT_ENTRIES] __attribute__((aligned(16))) = {
     [KABI_SEL_KCODE64 / 8] = FLAT_SEGMENT | X86_GDT_CODE | X86_GDT_LONG | X86_GDT_ACCESSED,
     [KABI_SEL_KDATA / 8] = FLAT_SEGMENT | X86_GDT_DB | X86_GDT_ACCESSED,
     [KABI_SEL_KCODE32 / 8] = FLAT_SEGMENT | X86_GDT_CODE | X86_GDT_DB | X86_GDT_ACCESSED,
@@ -52,7 +52,7 @@ uint64_t kgdt[KABI_GDT_ENTRIES] __attribute__((aligned(16))) = {
         FLAT_SEGMENT | X86_GDT_CODE | X86_GDT_LONG | X86_GDT_DPL3 | X86_GDT_ACCESSED,
 };
 /* Read by LGDT in 32-bit mode too (limit and the low 32 bits of the base) */
-struct descriptor_pointer kgdt_pointer = {sizeof(kgdt) - 1, (uint64_t)(uintptr_t)kgdt};
+struct descriptor_pointer kgdt_pointer = {sizeof(__tfk_gdt) - 1, (uint64_t)(uintptr_t)__tfk_gdt};
 
 uint64_t kboot_magic, kboot_info, kboot_tsc;
 struct kcpu kcpus[TF_MAX_CPUS];
@@ -81,9 +81,9 @@ static void gdt_set_tss(unsigned index, const struct tss *tss)
 {
     uint64_t base = (uint64_t)(uintptr_t)tss, limit = sizeof(*tss) - 1;
     unsigned slot = KABI_SEL_TSS0 / 8 + 2 * index;
-    kgdt[slot] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | X86_GDT_TSS_AVAIL |
-                 X86_GDT_PRESENT | (((base >> 24) & 0xFF) << 56);
-    kgdt[slot + 1] = base >> 32;
+    __tfk_gdt[slot] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | X86_GDT_TSS_AVAIL |
+                      X86_GDT_PRESENT | (((base >> 24) & 0xFF) << 56);
+    __tfk_gdt[slot + 1] = base >> 32;
 }
 
 /* Enable every user state component the CPU offers (x87, SSE, AVX, AVX-512) so tasks may use

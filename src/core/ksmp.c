@@ -10,10 +10,10 @@
 
 extern uint64_t kpt_low[];
 _Noreturn void kenter_user(uint64_t rip, uint64_t rsp, uint64_t arg0);
-void tf_ap_entry(unsigned index);
+void __tf_ap_entry(unsigned index);
 
-uint32_t ksmp_count = 1;                       /* read by kap_entry64 */
-uint32_t ksmp_apic_ids[TF_MAX_CPUS];           /* read by kap_entry64 */
+uint32_t ksmp_count = 1;                       /* read by __tfk_ap_entry64 */
+uint32_t ksmp_apic_ids[TF_MAX_CPUS];           /* read by __tfk_ap_entry64 */
 static const struct kabi_smp_setup *ksmp_user; /* the runtime's copy, for the user stacks */
 
 _Static_assert(KABI_TRAMPOLINE_ADDR % X86_PAGE_SIZE == 0 &&
@@ -84,11 +84,11 @@ long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode)
     return 0;
 }
 
-/* An AP's first C code, on its kernel stack (from kap_entry64). */
+/* An AP's first C code, on its kernel stack (from __tfk_ap_entry64). */
 _Noreturn void kap_main(unsigned index)
 {
     kcore_cpu_init(index);
     klapic_enable();
     uint64_t stack = ksmp_user->user_stack_tops[index];
-    kenter_user((uint64_t)(uintptr_t)tf_ap_entry, stack, index);
+    kenter_user((uint64_t)(uintptr_t)__tf_ap_entry, stack, index);
 }

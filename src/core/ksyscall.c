@@ -13,10 +13,17 @@ static uint16_t poweroff_value; /* SLP_TYP for S5 with SLP_EN */
 
 /* A buffer CPL3 may hand us: every page of it present and user-accessible in the page tables
  * (so not page 0, the core's code and data, the AP start-up page, the LAPIC and IOAPIC, a guard
- * page or an unmapped device page), which is what CPL3 could touch itself. */
+ * page or an unmapped device page), which is what CPL3 could touch itself. A buffer the core
+ * writes must also be writable at CPL3 (not a boot module's read-only page): with CR0.WP a CPL0
+ * store there would fault. */
 int kcore_user_buffer_ok(uint64_t a, uint64_t len)
 {
-    return kpaging_user_range(a, len);
+    return kpaging_user_range(a, len, 0);
+}
+
+int kcore_user_buffer_writable(uint64_t a, uint64_t len)
+{
+    return kpaging_user_range(a, len, 1);
 }
 
 _Noreturn void kcore_halt_forever(void)
@@ -40,7 +47,7 @@ _Noreturn void kcore_exit(int code)
  * the virtual CPU's that QEMU configured; at CPL0 the hypervisor answers it. */
 static long kcpuid(uint64_t leaf, uint64_t subleaf, uint64_t out)
 {
-    if (!kcore_user_buffer_ok(out, 4 * sizeof(uint32_t)) || out % sizeof(uint32_t))
+    if (!kcore_user_buffer_writable(out, 4 * sizeof(uint32_t)) || out % sizeof(uint32_t))
         return -KABI_EFAULT;
     struct x86_cpuid r = x86_cpuid((uint32_t)leaf, (uint32_t)subleaf);
     uint32_t *o = (uint32_t *)(uintptr_t)out;
@@ -76,10 +83,12 @@ static long selftest_fault(long vector)
     return -KABI_EINVAL;
 }
 
-/* Points KVM's clock at a user buffer (the runtime reads the TSC rate from it), or stops it. */
+/* Points KVM's clock at a user buffer (the runtime reads the TSC rate from it), or stops it. The
+ * hypervisor writes it, so it must be writable at CPL3. */
 static long kvmclock(uint64_t addr)
 {
-    if (addr && (!kcore_user_buffer_ok(addr, sizeof(struct pvclock_vcpu_time_info)) || addr % 32))
+    if (addr &&
+        (!kcore_user_buffer_writable(addr, sizeof(struct pvclock_vcpu_time_info)) || addr % 32))
         return -KABI_EFAULT;
     x86_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, addr ? addr | KVM_SYSTEM_TIME_ENABLE : 0);
     return 0;
@@ -141,6 +150,8 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return ksmp_park((const uint32_t *)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_GUARD_PAGE:
         return kpaging_guard_page((uint64_t)a0);
+    case KABI_SYS_READ_ONLY:
+        return kpaging_read_only((uint64_t)a0, (uint64_t)a1);
     case KABI_SYS_CPUID:
         return kcpuid((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_FAULT_SETUP:

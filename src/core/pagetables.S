@@ -1,6 +1,6 @@
 /* The boot page tables: an identity map of the low 4 GiB, built by the assembler so that the
  * emulated CPL0 boot path does not loop over thousands of entries (on PVM each CPL0 instruction
- * is emulated). kboot_entry32 only clears the user bit on the pages of the CPL0 core.
+ * is emulated). __tfk_boot_entry32 only clears the user bit on the pages of the CPL0 core.
  *
  *   0          not present (null pointers fault)
  *   4 KiB-2 MiB  4 KiB pages, user, read/write (the core's pages become supervisor at boot)
@@ -17,8 +17,8 @@
 
         .section .kdata.pagetables, "aw"
         .balign 4096
-        .globl kpml4, kpdpt, kpd, kpt_low
-kpml4:
+        .globl __tfk_pml4, kpdpt, kpd, kpt_low
+__tfk_pml4:
         .quad   kpdpt + PT_USER
         .fill   511, 8, 0
 kpdpt:

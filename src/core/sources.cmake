@@ -6,5 +6,5 @@ list(APPEND TF_KERNEL_SOURCES
   core/kcpu.c core/kconsole.c core/ktrap.c core/kfault.c core/ksyscall.c core/kpaging.c
   core/klapic.c core/ksmp.c core/kdev.c)
 list(APPEND TF_KERNEL_INCLUDES core)
-# The runtime reads the system-call numbers and shared constants of kabi.h.
-list(APPEND TF_RUNTIME_INCLUDES core)
+# What CPL3 sees of the core: the system-call numbers and shared constants of kabi.h.
+tf_layer(kabi DIR core)

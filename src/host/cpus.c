@@ -49,14 +49,15 @@ static void make_topology(unsigned sockets, unsigned cores, unsigned threads, un
     }
 }
 
-static unsigned env_uint(const char *name, unsigned fallback)
+/* TF_CPUS, or `fallback` when it is not set or not a CPU count. */
+static unsigned env_cpus(unsigned fallback)
 {
-    const char *v = tf_option(name);
+    const char *v = tf_option("cpus");
     char *end;
     unsigned long x = v ? strtoul(v, &end, 10) : 0;
     if (!v || end == v || *end || x == 0 || x > TF_MAX_CPUS) {
         if (v)
-            fprintf(stderr, "taskfarm: TF_%s=%s ignored (1 to %u)\n", name, v, TF_MAX_CPUS);
+            fprintf(stderr, "taskfarm: TF_CPUS=%s ignored (1 to %u)\n", v, TF_MAX_CPUS);
         return fallback;
     }
     return (unsigned)x;
@@ -67,7 +68,7 @@ static unsigned env_uint(const char *name, unsigned fallback)
 static void env_topology(unsigned *s, unsigned *c, unsigned *t, unsigned *n)
 {
     long online = sysconf(_SC_NPROCESSORS_ONLN);
-    *n = env_uint("cpus", online < 1 ? 1 : online > TF_MAX_CPUS ? TF_MAX_CPUS : (unsigned)online);
+    *n = env_cpus(online < 1 ? 1 : online > TF_MAX_CPUS ? TF_MAX_CPUS : (unsigned)online);
     *s = 1, *c = *n, *t = 1;
     const char *v = tf_option("topology");
     unsigned a, b, d;

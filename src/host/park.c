@@ -51,7 +51,7 @@ static int spin(const uint32_t *word, uint32_t seen)
     do {
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != seen)
             return 1;
-        __builtin_ia32_pause();
+        cpu_relax();
     } while (cpu_now_ns() - start < host.spin_ns);
     return 0;
 }

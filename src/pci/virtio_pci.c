@@ -61,6 +61,16 @@ static int find_legacy(struct virtio_pci *t)
     return 0;
 }
 
+int virtio_pci_is_type(const struct pci_device *d, unsigned type)
+{
+    if (d->vendor != VIRTIO_PCI_VENDOR)
+        return 0;
+    if (d->device == VIRTIO_PCI_MODERN_BASE + type)
+        return 1;
+    return d->device >= VIRTIO_PCI_TRANSITIONAL_FIRST &&
+           d->device <= VIRTIO_PCI_TRANSITIONAL_LAST && d->subsystem == type;
+}
+
 int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t apic_id,
                     uint8_t vector)
 {

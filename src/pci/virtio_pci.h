@@ -10,7 +10,9 @@
 
 #include <stdint.h>
 
-#define VIRTIO_PCI_QUEUES_MAX 2
+/* Queues a driver may set up: the NIC's two; the console's port 0 (0-1), control queues (2-3)
+ * and port 1 (4-5) */
+#define VIRTIO_PCI_QUEUES_MAX 6
 
 struct virtio_pci {
     struct pci_device pci;
@@ -23,6 +25,10 @@ struct virtio_pci {
     uint16_t notify_off[VIRTIO_PCI_QUEUES_MAX];
     uint16_t io; /* legacy: I/O BAR 0 */
 };
+
+/* 1 when PCI function *d is a virtio device of type `type` (VIRTIO_ID_*): a modern-only device
+ * (0x1040 + type) or a transitional one, which carries its type in the subsystem ID (4.1.2). */
+int virtio_pci_is_type(const struct pci_device *d, unsigned type);
 
 /* Takes over PCI function *d: places its BARs, chooses the interface, and routes MSI-X entry 0
  * to `vector` on the CPU with APIC ID `apic_id` (t->msix says whether that worked). Leaves the

@@ -1,7 +1,8 @@
 /* Virtio register table: the PCI transport (virtio 1.0 "modern" capabilities and the legacy
- * I/O BAR), device status, feature bits, split virtqueues and the network device's header and
- * configuration. Reference: Virtual I/O Device (VIRTIO) Version 1.0, OASIS, sections 2.1-2.4
- * (status, features, virtqueues), 4.1 (PCI), 5.1 (network device). All fields little-endian. */
+ * I/O BAR), device status, feature bits, split virtqueues, the network device's header and
+ * configuration, and the console device's queues and features. Reference: Virtual I/O Device
+ * (VIRTIO) Version 1.0, OASIS, sections 2.1-2.4 (status, features, virtqueues), 4.1 (PCI), 5.1
+ * (network device), 5.3 (console device). All fields little-endian. */
 #ifndef TF_PCI_VIRTIO_REGS_H
 #define TF_PCI_VIRTIO_REGS_H
 
@@ -9,10 +10,14 @@
 
 /* PCI identity (4.1.2): transitional devices 0x1000-0x103F carry the type in the subsystem ID;
  * modern-only devices are 0x1040 + type. */
-#define VIRTIO_PCI_VENDOR           0x1AF4
-#define VIRTIO_PCI_TRANSITIONAL_NET 0x1000
-#define VIRTIO_PCI_MODERN_BASE      0x1040
-#define VIRTIO_ID_NET               1
+#define VIRTIO_PCI_VENDOR             0x1AF4
+#define VIRTIO_PCI_TRANSITIONAL_FIRST 0x1000
+#define VIRTIO_PCI_TRANSITIONAL_NET   0x1000
+#define VIRTIO_PCI_TRANSITIONAL_LAST  0x103F
+#define VIRTIO_PCI_MODERN_BASE        0x1040
+/* Device types (5) */
+#define VIRTIO_ID_NET     1
+#define VIRTIO_ID_CONSOLE 3
 
 /* Vendor-specific capability describing where a structure lives (4.1.4) */
 #define VIRTIO_PCI_CAP_CFG_TYPE   3  /* 8 bits: one of VIRTIO_PCI_CAP_* */
@@ -131,7 +136,34 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_CFG_MAC        0  /* 6 bytes, with VIRTIO_NET_F_MAC */
 #define VIRTIO_NET_CFG_STATUS     6  /* 16 */
 
+/* Console device (5.3). Queues (5.3.2): port 0's receiveq and transmitq, then, with
+ * VIRTIO_CONSOLE_F_MULTIPORT, the control receiveq and transmitq, then port 1's pair, and so on.
+ * A receiveq carries data from the host, a transmitq data to it. */
+#define VIRTIO_CONSOLE_Q_CONTROL_RX  2
+#define VIRTIO_CONSOLE_Q_CONTROL_TX  3
+#define VIRTIO_CONSOLE_Q_RX(port)    ((port) == 0 ? 0u : 2u + 2u * (port))
+#define VIRTIO_CONSOLE_Q_TX(port)    (VIRTIO_CONSOLE_Q_RX(port) + 1u)
+#define VIRTIO_CONSOLE_F_SIZE        0 /* the configuration has the console's columns and rows */
+#define VIRTIO_CONSOLE_F_MULTIPORT   1 /* several ports and the control queues */
+#define VIRTIO_CONSOLE_F_EMERG_WRITE 2 /* emergency writes through the configuration */
+/* Control message (5.3.6.2), on the control queues; some events carry data after it (a port's
+ * name) */
+struct virtio_console_control {
+    uint32_t id;    /* the port it is about */
+    uint16_t event; /* VIRTIO_CONSOLE_* below */
+    uint16_t value;
+};
+#define VIRTIO_CONSOLE_DEVICE_READY  0 /* driver: ready for ports (value 1) */
+#define VIRTIO_CONSOLE_DEVICE_ADD    1 /* device: port `id` exists */
+#define VIRTIO_CONSOLE_DEVICE_REMOVE 2 /* device: port `id` is gone */
+#define VIRTIO_CONSOLE_PORT_READY    3 /* driver: port `id` added (value 1) or not (0) */
+#define VIRTIO_CONSOLE_CONSOLE_PORT  4 /* device: port `id` is a console */
+#define VIRTIO_CONSOLE_RESIZE        5 /* device: a console's new size */
+#define VIRTIO_CONSOLE_PORT_OPEN     6 /* either side: it opened (value 1) or closed (0) `id` */
+#define VIRTIO_CONSOLE_PORT_NAME     7 /* device: port `id`'s name follows */
+
 _Static_assert(sizeof(struct virtq_desc) == 16, "virtq descriptor");
 _Static_assert(sizeof(struct virtio_net_hdr) == VIRTIO_NET_HDR_LEN, "virtio-net header");
+_Static_assert(sizeof(struct virtio_console_control) == 8, "virtio console control message");
 
 #endif

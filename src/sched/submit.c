@@ -38,7 +38,7 @@ static void settle(void)
     uint64_t start = cpu_now_ns();
     for (uint32_t i = 0; i < sched.norder; i++)
         while (!shm_slot_is_idle(&sched.slots[sched.order[i]]) && cpu_now_ns() - start < SETTLE_NS)
-            __builtin_ia32_pause();
+            cpu_relax();
 }
 
 static tf_task_t handle_of(uint32_t index)

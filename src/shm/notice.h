@@ -15,7 +15,11 @@
  * the BSP parks on, so cpu_park returns or does not sleep at all) and calls cpu_wake. Otherwise a
  * comes before 2 and the BSP sees DONE in step 2. Several runners may race in b; the exchange lets
  * one of them send the wake-up. A wake-up that arrives when the BSP no longer parks is harmless
- * (cpu_park may return early; the BSP re-checks). */
+ * (cpu_park may return early; the BSP re-checks).
+ *
+ * test/unit/test_shm_handshake.c guards the orders: it runs 1, 2, a, b millions of times on two
+ * threads and fails when the runner saw no sleeper while the BSP saw no DONE. It fails when a is
+ * a release store only (x86 lets b pass it). */
 #ifndef TF_SHM_NOTICE_H
 #define TF_SHM_NOTICE_H
 

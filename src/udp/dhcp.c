@@ -129,8 +129,7 @@ static int dhcp_send(uint8_t type)
     }
     p = dhcp_put_option(p, DHCP_OPT_PARAM_LIST, params, sizeof params);
     *p = DHCP_OPT_END;
-    return udp_output(DHCP_CLIENT_PORT, IPV4_BROADCAST, DHCP_SERVER_PORT, m, sizeof dhcp_msg,
-                      eth_broadcast);
+    return udp_output(DHCP_CLIENT_PORT, IPV4_BROADCAST, DHCP_SERVER_PORT, m, sizeof dhcp_msg);
 }
 
 /* A transaction ID that differs between clients (the MAC) and between runs (the clock). */

@@ -5,8 +5,10 @@
  * (tf_udp_recv, or tf_udp_send while it resolves an address): a program that serves UDP sits in
  * tf_udp_recv, which halts the CPU in netif_wait until a frame arrives.
  *
- * Sockets: NET_SOCKETS slots, each bound to one port, each with a ring of NET_QUEUE_LEN
- * datagrams; a datagram for a full ring is dropped and counted (drop_queue_full). */
+ * Sockets: NET_SOCKETS slots, each bound to one port, each with a ring of TF_UDP_QUEUE_LEN
+ * datagrams; a datagram for a full ring is dropped and counted (drop_queue_full). tf_udp_recv
+ * takes frames from the NIC only while its socket's ring is empty, so a burst waits in the NIC
+ * rather than overflowing the ring. */
 #include "net.h"
 
 #include <string.h>
@@ -27,7 +29,7 @@ struct net_socket {
     uint16_t port;
     uint8_t open;
     uint8_t head, count; /* ring: the oldest datagram at q[head] */
-    struct net_dgram q[NET_QUEUE_LEN];
+    struct net_dgram q[TF_UDP_QUEUE_LEN];
 };
 
 struct net_state net_if;
@@ -83,17 +85,42 @@ static void net_count(enum net_verdict v)
     case NET_DROP_TX_FULL:
         s->drop_tx_full++;
         break;
+    case NET_DROP_BAD_SOURCE:
+        s->drop_bad_source++;
+        break;
+    case NET_DROP_ARP_UNSOLICITED:
+        s->drop_arp_unsolicited++;
+        break;
+    case NET_DROP_ARP_CONFLICT:
+        s->drop_arp_conflict++;
+        break;
     }
+}
+
+/* Processes one frame waiting in the NIC: 1, or 0 when none was waiting. */
+static int net_poll_one(void)
+{
+    size_t len;
+    const uint8_t *frame = netif_rx_next(&len);
+    if (!frame)
+        return 0;
+    net_count(eth_input(frame, len));
+    netif_rx_release();
+    return 1;
 }
 
 void net_poll(void)
 {
-    const uint8_t *frame;
-    size_t len;
-    while ((frame = netif_rx_next(&len)) != NULL) {
-        net_count(eth_input(frame, len));
-        netif_rx_release();
-    }
+    while (net_poll_one())
+        ;
+    arp_tick();
+}
+
+/* The earlier of `deadline` (0: none) and the next ARP retry. */
+static uint64_t net_wake_at(uint64_t deadline)
+{
+    uint64_t arp = arp_next_deadline();
+    return arp && (!deadline || arp < deadline) ? arp : deadline;
 }
 
 int net_tx(const void *frame, size_t len)
@@ -120,9 +147,9 @@ enum net_verdict net_socket_deliver(uint16_t port, uint32_t src, uint16_t sport,
     struct net_socket *s = net_socket_of_port(port);
     if (!s)
         return NET_DROP_NO_LISTENER;
-    if (s->count == NET_QUEUE_LEN)
+    if (s->count == TF_UDP_QUEUE_LEN)
         return NET_DROP_QUEUE_FULL;
-    struct net_dgram *d = &s->q[(s->head + s->count) % NET_QUEUE_LEN];
+    struct net_dgram *d = &s->q[(s->head + s->count) % TF_UDP_QUEUE_LEN];
     d->src = src;
     d->sport = sport;
     d->len = (uint16_t)len; /* <= TF_UDP_MAX_PAYLOAD: the frame was at most NETIF_FRAME_MAX */
@@ -190,7 +217,7 @@ int tf_udp_close(int sock)
 static int net_socket_take(struct net_socket *s, void *buf, size_t len, struct tf_udp_peer *from)
 {
     struct net_dgram *d = &s->q[s->head];
-    s->head = (uint8_t)((s->head + 1) % NET_QUEUE_LEN);
+    s->head = (uint8_t)((s->head + 1) % TF_UDP_QUEUE_LEN);
     s->count--;
     if (from) {
         from->ip = d->src;
@@ -216,14 +243,19 @@ int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint6
             deadline = 0; /* past the end of time: forever */
     }
     for (;;) {
-        net_poll();
+        /* Frames are taken from the NIC only until this socket has a datagram: a burst waits in
+         * the NIC's receive ring (NET_QUEUE_SIZE frames, virtio_net.c) rather than overflowing
+         * the socket's queue while the program works through it. */
+        while (!s->count && net_poll_one())
+            ;
+        arp_tick();
         if (s->count)
             return net_socket_take(s, buf, len, from);
         if (timeout_ns == TF_UDP_NONBLOCK)
             return TF_EAGAIN;
         if (deadline && tf_now_ns() >= deadline)
             return TF_ETIMEDOUT;
-        netif_wait(deadline);
+        netif_wait(net_wake_at(deadline));
     }
 }
 
@@ -238,12 +270,9 @@ int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer 
         return TF_EMSGSIZE;
     if (!net_if.up || net_if.ip == 0)
         return TF_ENETDOWN;
-    uint8_t mac[ETH_ALEN];
-    int err = ipv4_route(to->ip, mac);
-    if (err)
-        return err;
+    int err;
     uint64_t deadline = tf_now_ns() + NET_TX_RETRY_NS;
-    while ((err = udp_output(s->port, to->ip, to->port, buf, len, mac)) == TF_EAGAIN &&
+    while ((err = udp_output(s->port, to->ip, to->port, buf, len)) == TF_EAGAIN &&
            tf_now_ns() < deadline)
         netif_wait(tf_now_ns() + NET_TX_RETRY_STEP); /* transmit ring full: let it drain */
     return err ? err : (int)len;

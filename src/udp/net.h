@@ -37,7 +37,10 @@ enum net_verdict {
     NET_DROP_QUEUE_FULL,
     NET_DROP_UNSUPPORTED,
     NET_DROP_OVERSIZE,
-    NET_DROP_TX_FULL, /* a reply could not be queued for sending */
+    NET_DROP_TX_FULL,         /* a reply could not be queued for sending */
+    NET_DROP_BAD_SOURCE,      /* a source address no packet may come from */
+    NET_DROP_ARP_UNSOLICITED, /* an ARP reply nobody asked for */
+    NET_DROP_ARP_CONFLICT,    /* ARP claiming another MAC for a cached address, or ours */
 };
 
 /* The interface's state. Written by tf_net_start/DHCP, read by every layer. */
@@ -86,20 +89,26 @@ uint16_t net_checksum(const void *data, size_t len);
 
 /* eth.c */
 enum net_verdict eth_input(const uint8_t *frame, size_t len);
-/* Fills the Ethernet header of `frame` (ETH_HLEN + payload_len bytes, payload already in place),
- * pads it to the minimum frame size and queues it. 0 or a negative TF_E* code. */
+/* Fills the Ethernet header of `frame` (ETH_HLEN + payload_len bytes, payload already in place)
+ * and pads it to the minimum frame size: the frame's length, or 0 when it is too long. */
+size_t eth_frame(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN], uint16_t type);
+/* eth_frame, then queues the frame on the NIC. 0 or a negative TF_E* code. */
 int eth_output(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN], uint16_t type);
 extern const uint8_t eth_broadcast[ETH_ALEN];
 
 /* arp.c */
 enum net_verdict arp_input(const uint8_t *frame, const uint8_t *pkt, size_t len);
-/* The MAC address of `ip` on the local link: from the cache, or by asking (ARP_TRIES requests,
- * ARP_RETRY_NS apart, processing received frames meanwhile). 0 or TF_ETIMEDOUT. */
-int arp_resolve(uint32_t ip, uint8_t mac[ETH_ALEN]);
-/* Datagrams each socket holds until the program takes them. Frames wait in the NIC while the
- * program computes, and the first API call then moves all of them to their sockets: a server
- * that wants to answer a burst (even with "busy") needs room for it here. */
-#define NET_QUEUE_LEN 64
+/* 1 with the MAC address of `ip` when the cache has it (and it is not too old), else 0. */
+int arp_lookup(uint32_t ip, uint8_t mac[ETH_ALEN]);
+/* Keeps a copy of a whole Ethernet frame for next hop `hop`, whose MAC address is not known,
+ * and asks for it; the frame leaves when the answer comes. A frame that finds no room, or whose
+ * next hop never answers, is dropped and counted (tx_arp_dropped). Returns 0. */
+int arp_hold(uint32_t hop, const uint8_t *frame, size_t len);
+/* Asks again for next hops that have not answered, and gives up on those asked ARP_TRIES
+ * times; net_poll calls it. */
+void arp_tick(void);
+/* When arp_tick has something to do next, in tf_now_ns() time; 0 when nothing waits. */
+uint64_t arp_next_deadline(void);
 
 #define ARP_TRIES    3
 #define ARP_RETRY_NS 1000000000ull /* RFC 1122 2.3.2.1: at most one request a second */
@@ -116,19 +125,19 @@ enum net_verdict ipv4_input(const uint8_t *frame, const uint8_t *pkt, size_t len
  * ETH_HLEN + IPV4_HLEN) from our address to `dst` and sends it to `dst_mac`. */
 int ipv4_output(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len,
                 const uint8_t dst_mac[ETH_ALEN]);
-/* The MAC address to send a packet for `dst` to: broadcast for broadcasts, else the next hop's
- * (the destination on our subnet, the gateway beyond it) through ARP. 0 or TF_ETIMEDOUT. */
-int ipv4_route(uint32_t dst, uint8_t mac[ETH_ALEN]);
+/* The same, to the next hop's MAC address: broadcast for broadcasts, else the destination's on
+ * our subnet and the gateway's beyond it, from the ARP cache, or held until ARP answers (the
+ * call does not wait). 0 or a negative TF_E* code. */
+int ipv4_send(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len);
 
 /* icmp.c */
 enum net_verdict icmp_input(const struct ipv4_rx *rx);
 
 /* udp.c */
 enum net_verdict udp_input(const struct ipv4_rx *rx);
-/* Sends `len` bytes from sport to dst:dport via dst_mac (resolved by the caller). The payload
- * may live anywhere (it is copied). 0, TF_EMSGSIZE or TF_EAGAIN. */
-int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len,
-               const uint8_t dst_mac[ETH_ALEN]);
+/* Sends `len` bytes from sport to dst:dport (ipv4_send routes it). The payload may live anywhere
+ * (it is copied). 0, TF_EMSGSIZE or TF_EAGAIN. */
+int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len);
 
 /* net.c */
 /* Processes every frame waiting in the NIC, counting each. */

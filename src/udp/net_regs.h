@@ -6,9 +6,10 @@
 #define TF_UDP_NET_REGS_H
 
 /* ---- Ethernet II (IEEE 802.3 with an EtherType; the FCS is not part of our frames) ---------- */
-#define ETH_DST       0  /* 6 bytes: destination MAC */
-#define ETH_SRC       6  /* 6 bytes: source MAC */
-#define ETH_TYPE      12 /* 2 bytes: EtherType of the payload */
+#define ETH_DST       0    /* 6 bytes: destination MAC */
+#define ETH_SRC       6    /* 6 bytes: source MAC */
+#define ETH_GROUP_BIT 0x01 /* in a MAC's first byte: a group (multicast, broadcast) address */
+#define ETH_TYPE      12   /* 2 bytes: EtherType of the payload */
 #define ETH_TYPE_IPV4 0x0800
 #define ETH_TYPE_ARP  0x0806
 #define ETH_HLEN      14 /* header length; the payload follows */
@@ -52,7 +53,15 @@
 #define IPV4_DST         16          /* 4 bytes: destination address */
 #define IPV4_HLEN        20          /* header length without options */
 #define IPV4_BROADCAST   0xffffffffu /* 255.255.255.255: limited broadcast */
-#define IPV4_MAX_PAYLOAD (ETH_MTU - IPV4_HLEN)
+/* Address blocks no packet may come from (RFC 1122 3.2.1.3, RFC 6890): this network (0/8),
+ * loopback (127/8), multicast (224/4) and reserved (240/4, with the limited broadcast) */
+#define IPV4_NET_THIS      0x00000000u /* 0.0.0.0/8 */
+#define IPV4_NET_LOOPBACK  0x7f000000u /* 127.0.0.0/8 */
+#define IPV4_MASK_8        0xff000000u
+#define IPV4_NET_MULTICAST 0xe0000000u /* 224.0.0.0/4 */
+#define IPV4_NET_RESERVED  0xf0000000u /* 240.0.0.0/4 */
+#define IPV4_MASK_4        0xf0000000u
+#define IPV4_MAX_PAYLOAD   (ETH_MTU - IPV4_HLEN)
 
 /* ---- ICMP echo (RFC 792) -------------------------------------------------------------------- */
 #define ICMP_TYPE            0 /* 1 byte: message type */

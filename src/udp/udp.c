@@ -39,8 +39,7 @@ enum net_verdict udp_input(const struct ipv4_rx *rx)
                               len - UDP_HLEN);
 }
 
-int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len,
-               const uint8_t dst_mac[ETH_ALEN])
+int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len)
 {
     if (len > TF_UDP_MAX_PAYLOAD)
         return TF_EMSGSIZE;
@@ -54,7 +53,7 @@ int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload
     net_put16(d + UDP_CSUM, 0);
     uint16_t sum = udp_checksum(net_if.ip, dst, d, dlen);
     net_put16(d + UDP_CSUM, sum ? sum : 0xffff); /* 0 would mean "no checksum" */
-    int err = ipv4_output(udp_txbuf, dst, IPV4_PROTO_UDP, dlen, dst_mac);
+    int err = ipv4_send(udp_txbuf, dst, IPV4_PROTO_UDP, dlen);
     if (err == 0)
         net_if.stats.tx_udp++;
     return err;

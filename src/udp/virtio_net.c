@@ -13,7 +13,11 @@
  * Interrupts: MSI-X entry 0 raises KABI_VEC_NIC on the bootstrap CPU, for the receive queue only,
  * and only while netif_wait sleeps (VIRTQ_AVAIL_F_NO_INTERRUPT otherwise). The core acknowledges
  * it and nothing else; netif_wait returns and the stack drains the queue at CPL3. Without MSI-X
- * netif_wait sleeps at most NET_POLL_NS at a time. */
+ * netif_wait sleeps at most NET_POLL_NS at a time.
+ *
+ * Exit: QEMU stops the moment the guest exits, and drops the frames the device has not taken from
+ * the transmit queue yet (a server's last reply, say). So once the device is open, _exit first
+ * waits up to NET_EXIT_WAIT_NS for the device to have used every transmit buffer published. */
 #include "netif.h"
 #include "devcall.h"
 #include "pci.h"
@@ -39,6 +43,8 @@
 #define NET_CAL_TICKS     (1u << 22) /* LAPIC timer ticks of one calibration wait */
 #define NET_NS_PER_SECOND 1000000000ull
 #define NET_LOCAL_MAC0    0x02 /* locally administered, unicast: used when the device has none */
+#define NET_EXIT_WAIT_NS  100000000ull /* exit waits at most this long for queued frames */
+#define NET_EXIT_WAIT_TSC 100000000ull /* the same in TSC ticks when the TSC rate is unknown */
 
 static struct nic {
     struct virtio_pci t;
@@ -163,7 +169,7 @@ static int setup_queues(void)
 
 static void report(const struct pci_device *d)
 {
-    if (tf_option("quiet"))
+    if (runtime_option_on("quiet"))
         return;
     printf("taskfarm: virtio-net at PCI %02x:%02x.%u, %s interface, %u+%u buffers, %s, timer %s",
            d->bus, d->dev, d->fn, nic.t.modern ? "virtio 1.0" : "legacy", nic.rx.size, nic.tx.size,
@@ -172,6 +178,19 @@ static void report(const struct pci_device *d)
     if (nic.timer_mode == KABI_TIMER_ONESHOT)
         printf(" (%llu MHz)", (unsigned long long)(nic.lapic_hz / 1000000));
     printf("\n");
+}
+
+/* The exit hook (see the top): read-only, so safe on any CPU while the bootstrap CPU may be
+ * queueing frames; the device has taken a buffer once used->idx has passed it. */
+static void tx_drain_at_exit(void)
+{
+    uint16_t published = __atomic_load_n(&nic.tx.published, __ATOMIC_ACQUIRE);
+    uint64_t hz = runtime_tsc_hz();
+    uint64_t limit = hz ? ns_to_ticks(NET_EXIT_WAIT_NS, hz) : NET_EXIT_WAIT_TSC;
+    uint64_t start = x86_rdtsc();
+    while (__atomic_load_n(&nic.tx.used->idx, __ATOMIC_ACQUIRE) != published &&
+           x86_rdtsc() - start < limit)
+        x86_pause();
 }
 
 /* Device initialization, virtio 1.0 section 3.1.1 */
@@ -203,6 +222,7 @@ int netif_open(uint8_t mac[6])
     virtq_publish(&nic.rx);
     virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
     nic.open = 1;
+    runtime_on_exit(tx_drain_at_exit);
     report(&d);
     return 0;
 }

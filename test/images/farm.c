@@ -5,6 +5,8 @@
  *   farm malloc N         N tasks that allocate, fill, check and free memory on every CPU at once
  *   farm faults           tasks that divide by zero, touch an unmapped page, execute an invalid
  *                         opcode, overflow their stack; then a normal batch on every CPU
+ *   farm range N          tf_parallel_for over [0, N) with very uneven costs: every index once,
+ *                         the exact sum, every CPU taking part
  *   farm fpenv            tasks that unmask floating-point exceptions and change rounding and
  *                         precision: every task must start with the default environment, and
  *                         main's own (changed) environment must survive the tasks it runs
@@ -290,7 +292,7 @@ static void write_fcw(uint16_t v)
 /* Checks the environment the task starts with, divides by zero in SSE and x87 (which must give
  * infinities, not #XM or #MF), then leaves the CPU as badly as a task can: divide-by-zero
  * unmasked in both units, rounding down, single precision, a value left on the x87 stack. */
-static uint8_t fpenv_cpu[8 * TF_MAX_CPUS];
+static uint8_t *fpenv_cpu; /* 1 where task i ran on the bootstrap CPU */
 
 static uint64_t fpenv_task(void *arg)
 {
@@ -308,20 +310,19 @@ static uint64_t fpenv_task(void *arg)
     __asm__ volatile("fnclex"); /* the division's flag would make the unmasking raise #MF */
     write_fcw((FCW_DEFAULT & ~(FCW_ZM | FCW_PC)) | FCW_RC_DOWN);
     __asm__ volatile("fld1"); /* not popped */
-    /* Long enough (50 us) that the queue outlasts the submitting: the bootstrap CPU runs some */
-    for (uint64_t start = tf_now_ns(); tf_now_ns() - start < 50000;)
-        __builtin_ia32_pause();
     return bad;
 }
 
-/* More tasks than CPUs, so every CPU (the bootstrap CPU, inside tf_wait_all, too) runs several,
- * each after one that spoiled the environment. */
+/* More tasks than CPUs, so CPUs run several, each after one that spoiled the environment; with
+ * one CPU every task runs on the bootstrap CPU inside tf_wait_all, between main's own code. */
 static int run_fpenv(void)
 {
     unsigned n = 8 * tf_cpu_count();
     tf_task_t t[n];
     uint64_t res[n];
     int err[n];
+    if (!(fpenv_cpu = calloc(n, 1)))
+        return 1;
     uint32_t main_mxcsr = MXCSR_DEFAULT | MXCSR_RC_DOWN;
     uint16_t main_fcw = FCW_DEFAULT | FCW_RC_DOWN;
     write_mxcsr(main_mxcsr);
@@ -346,13 +347,61 @@ static int run_fpenv(void)
     if (fcw_after != main_fcw)
         fail("main's x87 control word changed by the tasks", main_fcw, fcw_after);
     printf("farm: %u fpenv tasks checked, %u on the bootstrap CPU\n", n, on_bsp);
+    free(fpenv_cpu);
+    return 0;
+}
+
+/* tf_parallel_for: 1% of the indexes cost 1000 times the rest. */
+static uint8_t *range_seen;
+static uint32_t range_cpus[64];
+
+static uint64_t range_chunk(uint64_t lo, uint64_t hi, void *arg)
+{
+    (void)arg;
+    uint64_t sum = 0;
+    __atomic_fetch_add(&range_cpus[tf_cpu_self() % 64], 1, __ATOMIC_RELAXED);
+    for (uint64_t i = lo; i < hi; i++) {
+        __atomic_fetch_add(&range_seen[i], 1, __ATOMIC_RELAXED);
+        uint64_t r = i;
+        for (unsigned k = 0; k < (i % 100 == 0 ? 1000u : 1u); k++)
+            r = mix(r);
+        sum += r;
+    }
+    return sum;
+}
+
+static int run_range(unsigned long n)
+{
+    if (!(range_seen = calloc(n, 1)))
+        return 1;
+    uint64_t sum = 0, want = 0;
+    int rc = tf_parallel_for(0, n, 8, range_chunk, NULL, &sum);
+    if (rc)
+        fail(tf_strerror(rc), rc, 0);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t r = i;
+        for (unsigned k = 0; k < (i % 100 == 0 ? 1000u : 1u); k++)
+            r = mix(r);
+        want += r;
+        if (range_seen[i] != 1)
+            fail("index covered other than once", (long long)i, range_seen[i]);
+    }
+    if (sum != want)
+        fail("range sum", (long long)sum, (long long)want);
+    unsigned cpus = 0;
+    for (unsigned c = 0; c < 64; c++)
+        cpus += range_cpus[c] != 0;
+    printf("farm: range of %lu checked, chunks on %u CPUs\n", n, cpus);
+    free(range_seen);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: farm results N | placement | tiny N | malloc N | faults | fpenv\n");
+        fprintf(
+            stderr,
+            "usage: farm results N | placement | tiny N | malloc N | faults | range N | fpenv\n");
         return 2;
     }
     unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
@@ -367,6 +416,8 @@ int main(int argc, char **argv)
         rc = run_malloc(n);
     else if (!strcmp(argv[1], "faults"))
         rc = run_faults();
+    else if (!strcmp(argv[1], "range"))
+        rc = run_range(n);
     else if (!strcmp(argv[1], "fpenv"))
         rc = run_fpenv();
     if (rc == 0 && failures == 0) {

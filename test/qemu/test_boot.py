@@ -42,6 +42,44 @@ class HelloTest(unittest.TestCase):
                  tf_run_args=["--iso"])
         self.check_hello(b, ["/boot/kernel", "alpha", "beta"])
 
+    def test_boot_options_are_checked(self):
+        img = image("examples", "hello", "hello")
+        b = boot(img, "one", "tf.place=bogus", "tf.bogus=1", "tf.spin_us=abc", "tf.park=spin")
+        self.check_hello(b, [img, "one"])
+        self.assertIn("taskfarm: tf.place=bogus ignored: tf.place accepts siblings|spread\n",
+                      b.output)
+        self.assertIn("taskfarm: tf.bogus=1 ignored: no such boot option (tf.help=1 lists "
+                      "them)\n", b.output)
+        self.assertIn("taskfarm: tf.spin_us=abc ignored: tf.spin_us accepts 0-1000000\n",
+                      b.output)
+        self.assertIn("taskfarm: park spin after 50 us of spinning", b.output)  # the default
+
+    def test_help_option_lists_the_runtimes_and_the_programs_options(self):
+        b = boot(image("examples", "primes", "primes"), "tf.help=1")
+        self.assertEqual(b.code, 0, b)
+        for line in ("  tf.park=hlt|mwait|spin\n", "  tf.quiet=0|1\n", "  tf.ip=A.B.C.D/PREFIX\n",
+                     "boot options of the program:\n", "  tf.port=1-65535\n",
+                     "  tf.queue=0-256\n", "  tf.allow_quit=0|1\n"):
+            self.assertIn(line, b.output)
+
+    def test_quiet(self):
+        img = image("examples", "hello", "hello")
+        self.assertIn("CPU online", boot(img, "tf.quiet=0").output)
+        self.assertNotIn("CPU online", boot(img, "tf.quiet=1").output)
+
+    def test_too_little_memory_fails_clearly(self):
+        """-m 14M left no heap and put the loader's information past the end of RAM (the command
+        line read as empty): the runtime says what to do and exits 95 instead"""
+        img = image("examples", "hello", "hello")
+        b = boot(img, "one", tf_run_args=["-m", "14M"])
+        self.assertEqual(b.code, 95, b)
+        self.assertRegex(b.output, r"taskfarm: not enough memory: the image takes RAM up to \d+ "
+                                   r"KiB and needs a heap of 1024 KiB above it; give the guest at "
+                                   r"least \d+ MiB \(tf-run -m\)")
+        b = boot(img, "one", tf_run_args=["-m", "15M"])  # the smallest that boots
+        self.assertEqual(b.code, 0, b)
+        self.assertIn(f"argv[0]: {img}\nargv[1]: one\n", b.output)
+
     def test_exit_code_passes_through(self):
         for code in (0, 3, 42, 93):
             b = boot(image("test", "images", "faults"), "exit", str(code))
@@ -78,7 +116,7 @@ class ExceptionReportTest(unittest.TestCase):
         if function:
             names = [tfqemu.symbolize(img, f) for f in frames]
             self.assertEqual(names[0], function)
-            self.assertEqual(names[1:3], ["main", "tf_user_entry"], "callers in order")
+            self.assertEqual(names[1:3], ["main", "__tf_user_entry"], "callers in order")
         self.assertNotIn("did not fault", b.output)
         return b
 

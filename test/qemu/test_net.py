@@ -288,6 +288,47 @@ class WireTest(unittest.TestCase):
         text = self.request(b"stats").decode()
         return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
 
+    def test_spoofed_source_does_not_stall_the_guest(self):
+        """A datagram from an on-link address nobody answers ARP for: its reply waits for ARP,
+        and the guest goes on serving (it used to stop for three seconds of ARP requests)"""
+        spoofed = "10.0.3.77"
+        before = self.stats()
+        self.send(eth(self.guest_mac, ipv4(PROTO_UDP, udp(7, ECHO_PORT, b"x", src=spoofed),
+                                          src=spoofed)))
+        self.send(eth(self.guest_mac, ipv4(PROTO_UDP, udp(4242, ECHO_PORT, b"real"))))
+        asked = []
+
+        def reply_or_arp(f):
+            if (f[12:14] == struct.pack("!H", ETH_ARP) and
+                    struct.unpack("!H", f[20:22])[0] == 1 and f[38:42] == ip_bytes(spoofed)):
+                asked.append(f)
+                return False
+            return self.udp_reply_to(4242)(f)
+        frame = self.receive(reply_or_arp)
+        self.assertEqual(frame[42:46], b"real")
+        self.assertLessEqual(len(asked), 1, "the reply waited for the unanswered ARP requests")
+        deadline = time.monotonic() + 10  # the guest keeps asking for it (three requests)
+        while len(asked) < 3 and time.monotonic() < deadline:
+            try:
+                self.receive(lambda f: reply_or_arp(f) and False, timeout=0.5)
+            except AssertionError:
+                pass
+        self.assertEqual(len(asked), 3)
+        deadline = time.monotonic() + 10  # a second after the last request it gives up
+        while self.stats()["tx_arp_dropped"] == before["tx_arp_dropped"] and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.stats()["tx_arp_dropped"] - before["tx_arp_dropped"], 1)
+
+    def test_impossible_sources_are_dropped(self):
+        before = self.stats()
+        for src in ("255.255.255.255", "10.0.3.255", "224.0.0.1", GUEST_IP, "127.0.0.1"):
+            self.send(eth(self.guest_mac, ipv4(PROTO_UDP, udp(4000, ECHO_PORT, b"s", src=src),
+                                              src=src)))
+        after = self.stats()  # answered after the five: none of them was echoed
+        self.assertEqual(after["drop_bad_source"] - before["drop_bad_source"], 5)
+        self.assertEqual(after["rx_udp_delivered"] - before["rx_udp_delivered"], 1)  # stats
+
     def test_arp_request_answered(self):
         self.send(eth(b"\xff" * 6, arp_request(GUEST_IP), ETH_ARP))
         frame = self.receive(lambda f: f[12:14] == struct.pack("!H", ETH_ARP) and

@@ -45,7 +45,8 @@ class Guest:
                                      stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self.read, daemon=True)
         self.reader.start()
-        r = self.client("--timeout", "50", "--max-wait", "120", "--request", "ping id=up")
+        r = self.client("--timeout", "50", "--max-wait", "120", "--retry-refused", "--request",
+                        "ping id=up")
         if not r.stdout.startswith("pong"):
             self.stop()
             raise AssertionError(f"guest did not answer: {r.stdout}{r.stderr}\n{self.output()}")
@@ -177,6 +178,12 @@ class PrimesTest(unittest.TestCase):
         # another id is computed
         self.assertNotEqual(self.guest.ask("primes 3 400000 id=cache-2").split()[1], "id=cache-1")
 
+    def test_default_work_limit(self):
+        """10^14 work units: the review's primes 1 10^12 (trial division to 10^12) is refused"""
+        self.assertTrue(self.guest.ask("primes 1 1000000000000 id=w4").startswith(
+            "err id=w4 too much work: "))
+        self.assertEqual(self.guest.ask("ping id=w5"), "pong id=w5 cpus=2\n")
+
     def test_reused_id_never_gets_another_requests_answer(self):
         """Behind QEMU's user network every host client has the same address: the cache is
         keyed by port too, and a reused id with another request is an error, not a stale
@@ -211,7 +218,8 @@ class PrimesTest(unittest.TestCase):
                     continue
                 got.append(data.decode())
                 s.sendto(data, ("127.0.0.1", self.guest.port))  # echo it back
-        self.assertEqual(got, ["err id=loop unknown request 'bogus' (primes, ping, stats)\n"])
+        self.assertEqual(got, ["err id=loop unknown request 'bogus' (primes, ping, stats, "
+                               "cancel)\n"])
         after = stats_fields(self.guest.ask("stats"))
         self.assertEqual(after["ignored"] - before["ignored"], 1)
         for reply in ("ok id=x n=1 limit=10 kernel=trial sum=4 cpus=1 compute_us=3", "busy id=x",
@@ -297,22 +305,6 @@ class LossAndLoadTest(unittest.TestCase):
             relay.close()
             g.stop()
 
-    def test_busy_beyond_the_queue(self):
-        g = Guest("tf.queue=2")
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(120)
-                s.sendto(b"primes 8 3000000 id=long", ("127.0.0.1", g.port))
-                time.sleep(0.05)
-                for i in range(6):
-                    s.sendto(f"ping id=p{i}".encode(), ("127.0.0.1", g.port))
-                replies = [s.recv(2048).decode() for _ in range(7)]
-            kinds = sorted(r.split()[0] for r in replies)
-            self.assertEqual(kinds, ["busy"] * 4 + ["ok"] + ["pong"] * 2, replies)
-            self.assertEqual(g.ask("ping id=later").split()[0], "pong")
-        finally:
-            g.stop()
-
     def test_fan_out_over_two_guests(self):
         a, b = Guest(), Guest()
         try:
@@ -327,6 +319,88 @@ class LossAndLoadTest(unittest.TestCase):
         finally:
             a.stop()
             b.stop()
+
+
+class Replies:
+    """One client socket and the replies it has read, by id."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(60)
+        self.addr = ("127.0.0.1", port)
+        self.seen = []
+
+    def send(self, text):
+        self.sock.sendto(text.encode(), self.addr)
+
+    def read(self, count):
+        got = [self.sock.recv(2048).decode() for _ in range(count)]
+        self.seen += got
+        return got
+
+    def close(self):
+        self.sock.close()
+
+
+# A request that runs far longer than the test needs (minutes on one core): everything below is
+# checked while it runs, and the test ends it with a cancel. No timing is assumed.
+LONG = "primes 2 400000000 id=long"
+
+
+class LongRequestTest(unittest.TestCase):
+    """The bootstrap CPU keeps serving while a request computes: pings and stats are answered at
+    once, further requests are queued or answered busy at once, cancel ends work."""
+
+    def test_serving_while_a_long_request_runs(self):
+        g = Guest("tf.queue=2")
+        c = Replies(g.port)
+        try:
+            c.send(LONG)
+            for burst in (100,) + (50,) * 6:  # one burst beyond the socket's 64, then 300 more
+                for i in range(burst):
+                    c.send(f"ping id=p{i}")
+                got = c.read(burst)
+                self.assertEqual(sorted(got), sorted(f"pong id=p{i} cpus=2\n"
+                                                     for i in range(burst)))
+            c.send(LONG)  # a client's retry of the running request: no second reply
+            c.send("primes 3 5 id=long")  # the same id for something else: an error
+            self.assertEqual(c.read(1), ["err id=long id already used for another request; "
+                                         "use a fresh id\n"])
+            for i in range(4):  # two wait in the queue (tf.queue=2), two are busy now
+                c.send(f"primes 1 1000 id=q{i}")
+            self.assertEqual(sorted(c.read(2)), ["busy id=q2\n", "busy id=q3\n"])
+            c.send("cancel id=q0")  # a queued one
+            self.assertEqual(sorted(c.read(2)), ["err id=q0 cancelled\n",
+                                                 "ok id=q0 cancelled\n"])
+            c.send("cancel id=nothing")
+            self.assertEqual(c.read(1), ["err id=nothing nothing to cancel with this id\n"])
+            c.send("cancel id=long")  # the running one; then q1 computes
+            got = c.read(3)
+            self.assertEqual(got[:2], ["ok id=long cancelled\n", "err id=long cancelled\n"])
+            self.assertEqual(ok_fields(got[2])["id"], "q1")
+            self.assertEqual(ok_fields(got[2])["sum"], "168")
+            self.assertFalse([r for r in c.seen if r.startswith("ok id=long n=")])
+            after = stats_fields(g.ask("stats"))
+            self.assertEqual(after["cancelled"], 2)
+            self.assertEqual(after["busy"], 2)
+            # a retry of the cancelled request is computed again, not answered from the cache
+            c.send("primes 2 100000 id=long")
+            self.assertEqual(ok_fields(c.read(1)[0])["sum"], str(2 * 9592))
+        finally:
+            c.close()
+            g.stop()
+
+    def test_work_limit(self):
+        g = Guest("tf.max_work=100000000")
+        try:
+            self.assertEqual(ok_fields(g.ask("primes 2 100000 id=w1"))["sum"], str(2 * 9592))
+            self.assertEqual(g.ask("primes 4 100000 id=w2"),  # 4 x 10^5 x 316 > 10^8
+                             "err id=w2 too much work: N x L x sqrt(L) (trial) or N x 64L (sieve) "
+                             "must be at most 100000000 (tf.max_work)\n")
+            self.assertEqual(ok_fields(g.ask("primes 4 100000 kernel=sieve id=w3"))["sum"],
+                             str(4 * 9592))  # 4 x 64 x 10^5 <= 10^8
+        finally:
+            g.stop()
 
 
 if __name__ == "__main__":

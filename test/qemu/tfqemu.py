@@ -82,9 +82,5 @@ def symbolize(img, address):
     return r.stdout.splitlines()[0]
 
 
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from tflib import kvm_usable  # noqa: E402,F401  (tools/tflib.py, shared with tf-run and bench/)

@@ -1,10 +1,15 @@
-# Unit tests of the boot information parser, the command-line splitter and the runtime options
-# (src/boot): pure C, built for the host against crafted Multiboot information.
+# Unit tests of the boot information parser (memory map, modules, heap choice), the command-line
+# splitter and the runtime options (src/boot): pure C, built for the host against crafted
+# Multiboot information.
 set(TF_BOOT_SRC ${PROJECT_SOURCE_DIR}/src/boot)
 tf_add_unit_test(NAME bootinfo
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo.c ${TF_BOOT_SRC}/bootinfo.c)
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo.c ${TF_BOOT_SRC}/bootinfo.c
+          ${TF_BOOT_SRC}/bootinfo_memory.c)
+tf_add_unit_test(NAME bootinfo_modules
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo_modules.c ${TF_BOOT_SRC}/bootinfo.c
+          ${TF_BOOT_SRC}/bootinfo_memory.c)
 tf_add_unit_test(NAME cmdline
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cmdline.c ${TF_BOOT_SRC}/cmdline.c)
 tf_add_unit_test(NAME options
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_options.c ${TF_BOOT_SRC}/options.c
-          ${TF_BOOT_SRC}/cmdline.c)
+          ${TF_BOOT_SRC}/option_check.c ${TF_BOOT_SRC}/cmdline.c)

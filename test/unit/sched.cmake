@@ -4,6 +4,17 @@ tf_add_unit_test(NAME shm_queue SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_shm_queue
   ${PROJECT_SOURCE_DIR}/src/shm/queue.c SANITIZE thread)
 tf_add_unit_test(NAME sched_farm SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_farm.c
   ${TF_HOST_LIB_SOURCES} SANITIZE thread)
+# The notice handshake as a litmus test: on the bare hardware (the store-buffering outcome it
+# guards against is the processor's, which sanitizer instrumentation hides) and under TSan.
+tf_add_unit_test(NAME shm_handshake SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_shm_handshake.c
+  ${PROJECT_SOURCE_DIR}/src/shm/task.c ${PROJECT_SOURCE_DIR}/src/shm/notice.c
+  ${PROJECT_SOURCE_DIR}/src/shm/slot.c ${PROJECT_SOURCE_DIR}/src/shm/queue.c SANITIZE none)
+tf_add_unit_test(NAME shm_handshake_tsan SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_shm_handshake.c
+  ${PROJECT_SOURCE_DIR}/src/shm/task.c ${PROJECT_SOURCE_DIR}/src/shm/notice.c
+  ${PROJECT_SOURCE_DIR}/src/shm/slot.c ${PROJECT_SOURCE_DIR}/src/shm/queue.c SANITIZE thread
+  DEFINES ROUNDS=200000u)
+tf_add_unit_test(NAME sched_range SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_range.c
+  ${TF_HOST_LIB_SOURCES} SANITIZE thread)
 tf_add_unit_test(NAME sched_place SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_place.c
   ${TF_HOST_LIB_SOURCES} SANITIZE thread)
 tf_add_unit_test(NAME sched_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_errors.c

@@ -273,7 +273,8 @@ START_TEST(real_tables_agree_with_index)
     fclose(idx);
     ck_assert_uint_gt(rows, 0);
     ck_assert_uint_eq(rows, count_tables(dir)); /* every table has its row */
-    ck_assert_uint_gt(damaged, 0);              /* the set includes damaged tables */
+    if (!strcmp(dir, TF_ACPI_TESTDATA_DEFAULT))
+        ck_assert_uint_gt(damaged, 0); /* the bundled set includes damaged tables */
 }
 END_TEST
 

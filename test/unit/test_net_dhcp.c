@@ -31,6 +31,8 @@ static struct {
     size_t next_frame;   /* first sent frame not looked at */
     unsigned ignore;     /* DISCOVERs to leave unanswered */
     unsigned nak;        /* REQUESTs to answer with NAK */
+    unsigned silent;     /* REQUESTs to leave unanswered */
+    int malformed;       /* send damaged OFFERs before the first good one */
     int offer_wrong_xid; /* send an OFFER of another transaction first */
     int offer_wrong_mac; /* send an OFFER for another client first */
     uint32_t mask;       /* 0: leave the option out */
@@ -105,6 +107,27 @@ static void server_send(uint8_t type, uint32_t xid, const uint8_t chaddr[6])
     wire_inject(f, wire_udp(f, bcast, server_mac, SERVER_IP, 67, 0xffffffffu, 68, d, sizeof d));
 }
 
+/* OFFERs for this transaction that a client must drop: shorter than the 240 fixed bytes, an
+ * option running past the end, and no magic cookie (RFC 2131 section 3). */
+static void send_damaged(uint32_t xid)
+{
+    uint8_t d[300] = {0}, f[400];
+    d[0] = 2;
+    d[1] = 1;
+    d[2] = 6;
+    wire_put32(d + 4, xid);
+    wire_put32(d + 16, OFFERED_IP);
+    memcpy(d + 28, wire_mac, 6);
+    wire_put32(d + 236, MAGIC);
+    d[240] = 53, d[241] = 1, d[242] = 2;
+    wire_inject(f, wire_udp(f, bcast, server_mac, SERVER_IP, 67, 0xffffffffu, 68, d, 239));
+    d[243] = 54, d[244] = 200; /* 200 bytes of server id: past the end of the message */
+    wire_inject(f, wire_udp(f, bcast, server_mac, SERVER_IP, 67, 0xffffffffu, 68, d, 250));
+    d[243] = 255;
+    wire_put32(d + 236, 0x01020304); /* no cookie */
+    wire_inject(f, wire_udp(f, bcast, server_mac, SERVER_IP, 67, 0xffffffffu, 68, d, sizeof d));
+}
+
 static void dhcp_server(void)
 {
     size_t len;
@@ -120,6 +143,10 @@ static void dhcp_server(void)
                 srv.ignore--;
                 continue;
             }
+            if (srv.malformed) {
+                srv.malformed = 0;
+                send_damaged(m.xid);
+            }
             if (srv.offer_wrong_xid)
                 server_send(2, m.xid + 1, wire_mac);
             if (srv.offer_wrong_mac) {
@@ -130,7 +157,9 @@ static void dhcp_server(void)
         } else if (m.type == 3) { /* REQUEST: for what we offered, from us */
             ck_assert_uint_eq(m.requested_ip, OFFERED_IP);
             ck_assert_uint_eq(m.server_id, SERVER_IP);
-            if (srv.nak) {
+            if (srv.silent) {
+                srv.silent--;
+            } else if (srv.nak) {
                 srv.nak--;
                 server_send(6, m.xid, wire_mac);
             } else {
@@ -207,6 +236,61 @@ START_TEST(no_server_times_out)
     ck_assert_uint_eq(wire_sent_count(), 3); /* at 0, 1 and 3 s */
     ck_assert_uint_eq(config().ip, 0);
     ck_assert_int_eq(tf_udp_bind(1), TF_ENETDOWN);
+}
+END_TEST
+
+/* The back-off doubles from 1 s and stops growing at 4 s. */
+START_TEST(back_off_is_capped_at_four_seconds)
+{
+    srv.ignore = 5;
+    wire_peer = dhcp_server;
+    ck_assert_int_eq(tf_net_start(30000000000ull), 0);
+    ck_assert_uint_eq(srv.nseen, 7);
+    static const uint64_t gap_s[] = {1, 2, 4, 4, 4};
+    for (int i = 0; i < 5; i++)
+        ck_assert_uint_eq(srv.seen[i + 1].at_ns - srv.seen[i].at_ns, gap_s[i] * 1000000000ull);
+}
+END_TEST
+
+/* tf_net_start(0) waits the documented 10 s. */
+START_TEST(default_timeout_is_ten_seconds)
+{
+    uint64_t t0 = wire_now_ns;
+    ck_assert_int_eq(tf_net_start(0), TF_ETIMEDOUT);
+    ck_assert_uint_eq(wire_now_ns - t0, 10000000000ull);
+}
+END_TEST
+
+/* Four REQUESTs without an answer: the client starts again with a new transaction. */
+START_TEST(unanswered_requests_start_a_new_transaction)
+{
+    srv.silent = 4;
+    wire_peer = dhcp_server;
+    ck_assert_int_eq(tf_net_start(60000000000ull), 0);
+    ck_assert_uint_eq(srv.nseen, 7);
+    ck_assert_uint_eq(srv.seen[0].type, 1);
+    for (int i = 1; i <= 4; i++) {
+        ck_assert_uint_eq(srv.seen[i].type, 3);
+        ck_assert_uint_eq(srv.seen[i].xid, srv.seen[0].xid);
+    }
+    ck_assert_uint_eq(srv.seen[5].type, 1);
+    ck_assert_uint_ne(srv.seen[5].xid, srv.seen[0].xid);
+    ck_assert_uint_eq(srv.seen[6].type, 3);
+    ck_assert_uint_eq(config().ip, OFFERED_IP);
+}
+END_TEST
+
+START_TEST(damaged_offers_are_dropped_and_counted)
+{
+    srv.malformed = 1;
+    wire_peer = dhcp_server;
+    ck_assert_int_eq(tf_net_start(0), 0);
+    struct tf_net_stats s;
+    ck_assert_int_eq(tf_net_stats(&s), 0);
+    ck_assert_uint_eq(s.drop_bad_length, 2);  /* short; option past the end */
+    ck_assert_uint_eq(s.drop_unsupported, 1); /* no magic cookie */
+    ck_assert_uint_eq(s.rx_udp_delivered, 2); /* the good OFFER and the ACK */
+    ck_assert_uint_eq(config().ip, OFFERED_IP);
 }
 END_TEST
 
@@ -313,6 +397,10 @@ int main(void)
     tcase_add_test(t, lost_discovers_are_sent_again_with_back_off);
     tcase_add_test(t, no_server_times_out);
     tcase_add_test(t, nak_starts_over_with_a_new_transaction);
+    tcase_add_test(t, back_off_is_capped_at_four_seconds);
+    tcase_add_test(t, default_timeout_is_ten_seconds);
+    tcase_add_test(t, unanswered_requests_start_a_new_transaction);
+    tcase_add_test(t, damaged_offers_are_dropped_and_counted);
     tcase_add_test(t, offers_for_others_are_ignored);
     tcase_add_test(t, mask_and_router_from_the_ack);
     tcase_add_test(t, ack_without_mask_or_router);

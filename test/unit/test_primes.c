@@ -152,6 +152,61 @@ START_TEST(ok_reply_round_trip)
 }
 END_TEST
 
+/* Pieces of [0, limit) of either kernel add up to the count below limit, for every way of
+ * cutting it, and the cuts rise from 0 to limit. */
+START_TEST(pieces_add_up_to_the_whole)
+{
+    static const uint64_t limits[] = {0, 1, 2, 3, 4, 5, 10, 97, 100, 1000, 65536, 100003, 1000000};
+    static const uint32_t cuts[] = {1, 2, 3, 7, 64, 1000};
+    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++)
+        for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+            for (int k = PRIMES_TRIAL; k <= PRIMES_SIEVE; k++) {
+                uint64_t sum = 0, prev = 0, want = primes_trial(limits[l]);
+                ck_assert_uint_eq(primes_split(k, limits[l], cuts[c], 0), 0);
+                for (uint32_t i = 0; i < cuts[c]; i++) {
+                    uint64_t lo = primes_split(k, limits[l], cuts[c], i);
+                    uint64_t hi = primes_split(k, limits[l], cuts[c], i + 1);
+                    ck_assert_uint_le(prev, lo);
+                    ck_assert_uint_le(lo, hi);
+                    sum += primes_count_range(k, lo, hi);
+                    prev = hi;
+                }
+                ck_assert_uint_eq(prev, limits[l]);
+                ck_assert_msg(sum == want, "limit %llu in %u pieces, kernel %d: %llu, want %llu",
+                              (unsigned long long)limits[l], cuts[c], k, (unsigned long long)sum,
+                              (unsigned long long)want);
+            }
+}
+END_TEST
+
+/* Trial-division pieces cost about the same: the cuts follow x^(2/3), so the last of 4 pieces
+ * of 10^6 is far narrower than the first. Near 10^12 the arithmetic must not overflow. */
+START_TEST(trial_pieces_follow_the_cost)
+{
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, 1000000, 4, 2), 629960); /* 10^6 * (1/2)^(2/3) */
+    ck_assert_uint_eq(primes_split(PRIMES_SIEVE, 1000000, 4, 2), 500000);
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, PRIMES_LIMIT_MAX, 8, 1), 250000000000ull);
+    ck_assert_uint_eq(primes_split(PRIMES_TRIAL, PRIMES_LIMIT_MAX, 4096, 4095),
+                      999837232959ull); /* 10^12 * (4095/4096)^(2/3), rounded down */
+    ck_assert_uint_eq(primes_sieve_range(999999999000ull, PRIMES_LIMIT_MAX),
+                      primes_trial_range(999999999000ull, PRIMES_LIMIT_MAX));
+}
+END_TEST
+
+/* The work a request asks for, and the default limit on it. */
+START_TEST(work_of_a_request)
+{
+    struct proto_request r = {.verb = PROTO_PRIMES, .tasks = 8, .limit = 10000000};
+    ck_assert_uint_eq(proto_work(&r), 8ull * 10000000 * 3162); /* floor(sqrt(10^7)) = 3162 */
+    r.kernel = PRIMES_SIEVE;
+    ck_assert_uint_eq(proto_work(&r), 8ull * 64 * 10000000);
+    r = (struct proto_request){.verb = PROTO_PRIMES, .tasks = 4096, .limit = PRIMES_LIMIT_MAX};
+    ck_assert_uint_eq(proto_work(&r), UINT64_MAX); /* 4096 x 10^18 does not fit: saturates */
+    r.tasks = 1;
+    ck_assert_uint_gt(proto_work(&r), PROTO_MAX_WORK_DEFAULT); /* the review's 10^12 request */
+}
+END_TEST
+
 /* A parsed request, which the cache keys by id and compares by content. */
 static struct proto_request request(const char *text)
 {
@@ -290,6 +345,8 @@ static Suite *suite(void)
     tcase_add_test(k, sieve_known_values);
     tcase_add_test(k, small_limits);
     tcase_add_test(k, kernels_agree_on_random_limits);
+    tcase_add_test(k, pieces_add_up_to_the_whole);
+    tcase_add_test(k, trial_pieces_follow_the_cost);
     tcase_set_timeout(k, 300);
     suite_add_tcase(s, k);
     TCase *p = tcase_create("protocol");
@@ -301,6 +358,7 @@ static Suite *suite(void)
     tcase_add_test(p, cache_never_answers_another_request);
     tcase_add_test(p, replies_and_service_ports_are_never_answered);
     tcase_add_test(p, error_replies_are_rate_limited);
+    tcase_add_test(p, work_of_a_request);
     suite_add_tcase(s, p);
     return s;
 }

@@ -106,7 +106,7 @@ void pci_acpi_read(struct pci_platform *out)
         return;
     read_mcfg(&root, out);
     read_dsdt(&root, out);
-    if (out->ecam_base && !tf_option("quiet"))
+    if (out->ecam_base && !runtime_option_on("quiet"))
         printf("taskfarm: PCI Express configuration through ECAM at %#llx (%s, buses %u-%u), "
                "BARs in %#llx-%#llx%s\n",
                (unsigned long long)out->ecam_base, ecam_source, out->bus_start, out->bus_end,

@@ -1,11 +1,12 @@
 /* The CPU interface the scheduler and the mailbox slots stand on. It is implemented twice: by
  * src/apic (bare metal: the calibrated TSC, HLT/MWAIT parking, IPIs, CPL0 fault containment) and
  * by src/host (Linux: threads stand in for CPUs, futexes for HLT and IPIs). src/sched and src/shm
- * include this header and never a hardware one.
+ * include this header and never a hardware one: their builds see only their own folders, this
+ * one and include/ (src/CMakeLists.txt).
  *
  * CPUs are numbered densely from 0 (the bootstrap CPU, which runs main()) to cpu_count() - 1. */
-#ifndef TF_SCHED_CPU_H
-#define TF_SCHED_CPU_H
+#ifndef TF_CPU_CPU_H
+#define TF_CPU_CPU_H
 
 #include "taskfarm.h"
 
@@ -31,6 +32,17 @@ void cpu_wake(unsigned cpu);
 
 /* Monotonic nanoseconds. */
 uint64_t cpu_now_ns(void);
+
+/* Inside a spin-wait loop: lets the core's other SMT thread run and saves power (PAUSE on x86;
+ * elsewhere only a compiler barrier). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
 
 /* Calls fn(arg) so that a CPU exception inside it ends the call, not the machine. Returns 0 with
  * *ret = fn's result, or the exception's vector + 1 (> 0) when fn faulted; the CPU is then back on
