@@ -314,8 +314,8 @@ class ServiceTest(unittest.TestCase):
             victim = json.loads(read(os.path.join(directory, "servers", "0000.json"), "r"))
             limit = 20000000
             client = subprocess.Popen(
-                ["srun", f"--jobid={job}", "--overlap", "-n1", TF_SLURM, "client", "--dir",
-                 directory, "--tf-client", image("examples", "primes", "tf-client"), "--",
+                ["srun", f"--jobid={job}", "--overlap", "--mem=0", "-n1", TF_SLURM, "client",
+                 "--dir", directory, "--tf-client", image("examples", "primes", "tf-client"), "--",
                  "2", str(limit)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env=SLURM.env, cwd=SLURM.path("jobs"))
             time.sleep(2)  # the request is in the guests by now; each takes seconds
