@@ -7,6 +7,9 @@
  *       of primes in [J*B, (J+1)*B), B = 5000, counted by one task per item on every CPU.
  *       With hold=H, shard=S and attempt=R, shard H's first attempt (S == H, R == 0) prints its
  *       first item, then "shard: holding", and parks for good: a guest to be killed mid-run.
+ *   shard lines NAME   reads the boot module NAME as lines of text and writes, for each line in
+ *                      order, "LENGTH FNV-1A-64-IN-HEX" to the output stream (one task per
+ *                      line, on every CPU): files in, results out
  *   shard info         prints "cpus=N memory_mib=M"
  *   shard exit N       exits with N
  *   shard crash        writes through a null pointer outside any task (page fault, exit 96 + 14)
@@ -54,9 +57,56 @@ static uint64_t item_task(void *arg)
     return count;
 }
 
+struct line {
+    const unsigned char *p;
+    size_t len;
+};
+
+static uint64_t fnv_task(void *arg)
+{
+    const struct line *l = arg;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < l->len; i++)
+        h = (h ^ l->p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static int run_lines(const char *name)
+{
+    size_t size;
+    const unsigned char *data = tf_module_find(name, &size);
+    FILE *out = tf_output();
+    if (!data || !out) {
+        printf("shard: %s\n", !data ? "no such module" : "no output stream (tf-run --output)");
+        return 1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < size; i++)
+        n += data[i] == '\n' || i + 1 == size;
+    struct line *lines = malloc((n ? n : 1) * sizeof(*lines));
+    tf_task_t *t = malloc((n ? n : 1) * sizeof(*t));
+    uint64_t *res = malloc((n ? n : 1) * sizeof(*res));
+    if (!lines || !t || !res || n > TF_MAX_TASKS)
+        return 1;
+    for (size_t i = 0, start = 0, k = 0; i < size; i++)
+        if (data[i] == '\n' || i + 1 == size) {
+            size_t end = data[i] == '\n' ? i : i + 1;
+            lines[k] = (struct line){data + start, end - start};
+            t[k] = tf_submit(fnv_task, &lines[k]);
+            k++;
+            start = i + 1;
+        }
+    if (tf_wait_all(t, n, res, NULL) != 0)
+        return 1;
+    for (size_t k = 0; k < n; k++)
+        fprintf(out, "%zu %016llx\n", lines[k].len, (unsigned long long)res[k]);
+    return 0;
+}
+
 static int usage(void)
 {
-    printf("usage: shard items LO HI [shard=S hold=H attempt=R] | info | exit N | crash | hold\n");
+    printf("usage: shard items LO HI [shard=S hold=H attempt=R] | lines NAME | info | exit N | "
+           "crash | hold\n");
     return 2;
 }
 
@@ -109,6 +159,8 @@ int main(int argc, char **argv)
         return usage();
     if (!strcmp(argv[1], "items"))
         return run_items(argc, argv);
+    if (!strcmp(argv[1], "lines") && argc == 3)
+        return run_lines(argv[2]);
     if (!strcmp(argv[1], "info")) {
         printf("cpus=%u memory_mib=%llu\n", tf_cpu_count(),
                (unsigned long long)(tf_memory_bytes() >> 20));

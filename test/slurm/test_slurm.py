@@ -165,6 +165,28 @@ class BatchTest(unittest.TestCase):
         status = tf_slurm("status", "--out", out).stdout
         self.assertEqual(status.count(" done "), 4, status)
 
+    def test_slices_in_as_modules_results_out_as_the_output_stream(self):
+        """--split-lines: each guest gets its slice as a boot module and writes its result to
+        the output stream ({output}); the merge is byte for byte one guest's over the file."""
+        out = self.run_dir("lines")
+        os.makedirs(out)
+        data = os.path.join(out, "input.txt")
+        with open(data, "w") as f:
+            f.writelines(f"line {i} {'x' * (i % 17)}\n" for i in range(103))
+        jobs = submit(out, 3, ["lines", "input"], "--split-lines", data,
+                      "--tf-run=--module={slice}=input", "--tf-run=--output={output}")
+        records = SLURM.wait_jobs([jobs["array"], jobs["merge"]])
+        self.assertEqual([r["JobState"] for r in records], ["COMPLETED"] * 4, records)
+        whole = os.path.join(out, "whole.out")
+        r = subprocess.run([TF_RUN, "--accel", ACCEL, "--timeout", "120", "--module",
+                            f"{data}=input", "--output", whole, image("test", "images", "shard"),
+                            "--", "tf.quiet=1", "lines", "input"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=200)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(read(os.path.join(out, "result")), read(whole))
+        self.assertEqual(len(read(whole).splitlines()), 103)
+        self.assertEqual([shard_status(out, s)["work"]["offset"] for s in range(3)], [0, 34, 68])
+
     def test_guest_gets_the_tasks_cpus_and_memory(self):
         out = self.run_dir("info")
         jobs = submit(out, 2, ["info"], "-c", "2", "--mem-per-cpu", "150")
