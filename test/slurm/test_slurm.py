@@ -14,6 +14,7 @@ Accelerator: KVM when usable, TCG otherwise (tf-run's choice; TF_TEST_ACCEL over
 Runs as root (slurmd launches the jobs); stops every daemon it started, also on failure."""
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -24,6 +25,9 @@ import unittest
 import tfqemu
 from slurmlocal import LocalSlurm
 from tfqemu import ACCEL, SOURCE_DIR, TF_RUN, image
+
+sys.path.insert(0, os.path.join(SOURCE_DIR, "examples", "swsearch"))
+import swgen  # noqa: E402
 
 TF_SLURM = os.path.join(SOURCE_DIR, "tools", "tf-slurm")
 SLURM = None
@@ -295,6 +299,47 @@ class BatchTest(unittest.TestCase):
         self.assertIn("not requeueable", st["attempts"][0]["requeue"])
         failed = [r for r in completions(jobs["array"]) if r["JobState"] == "FAILED"]
         self.assertEqual([(r["ArrayTaskId"], r["ExitCode"]) for r in failed], [("1", "137:0")])
+
+
+class SwsearchTest(unittest.TestCase):
+    def test_database_shards_merge_to_one_guests_table(self):
+        """tf-slurm swsearch: four array tasks search consecutive slices of the database, the
+        merge keeps each query's best 5: byte for byte the table of one guest searching it all,
+        ties across slices in database order (copies of one sequence sit in every slice)."""
+        d = os.path.join(SLURM.root, "swsearch")
+        os.makedirs(d)
+        rng = random.Random(77)
+        same = swgen.protein(rng, 150)
+        queries = [("q_rand", swgen.protein(rng, 90)), ("q_same", same),
+                   ("q_long", swgen.protein(rng, 400)), ("q_short", "WW")]
+        db = [(f"s{i}", same if i % 13 == 5 else
+               swgen.protein(rng, swgen.swissprot_length(rng, 1000))) for i in range(160)]
+        q, dbf = os.path.join(d, "q.fa"), os.path.join(d, "db.fa")
+        for path, recs in ((q, queries), (dbf, db)):
+            with open(path, "w") as f:
+                swgen.write_fasta(f, recs)
+        table = os.path.join(d, "merged.tsv")
+        tf_slurm("swsearch", "-q", q, "-d", dbf, "-o", table, "--shards", "4", "--max-hits",
+                 "5", "-c", "1", "--mem", "400", "--accel", ACCEL,
+                 "--image", image("examples", "swsearch", "swsearch"))
+        with open(table + ".shards/jobs.json") as f:
+            jobs = json.load(f)
+        records = SLURM.wait_jobs([jobs["array"], jobs["merge"]], timeout=600)
+        self.assertEqual([r["JobState"] for r in records], ["COMPLETED"] * 5, records)
+        single = subprocess.run([os.path.join(SOURCE_DIR, "tools", "tf-swsearch"), "--accel",
+                                 ACCEL, "--smp", "2", "-q", q, "-d", dbf, "--max-hits", "5",
+                                 "--image", image("examples", "swsearch", "swsearch")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+        self.assertEqual(single.returncode, 0, single.stderr)
+        merged = read(table)
+        self.assertEqual(merged, single.stdout)
+        self.assertIn(b" subjects=160 ", merged.splitlines()[0])
+        ties = [line.split(b"\t")[1] for line in merged.splitlines() if line.startswith(
+            b"q_same\t")]
+        self.assertEqual(ties, [b"s5", b"s18", b"s31", b"s44", b"s57"])
+        offsets = [shard_status(table + ".shards", s)["work"]["offset"] for s in range(4)]
+        self.assertEqual(offsets, sorted(set(offsets)))
+        self.assertEqual(offsets[0], 0)
 
 
 class ServiceTest(unittest.TestCase):
