@@ -9,6 +9,7 @@
 #include "percpu.h"
 #include "platform.h"
 #include "park.h"
+#include "poweroff.h"
 #include "runtime.h"
 #include "smp.h"
 #include "usys.h"
@@ -211,6 +212,7 @@ _Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry
     guard_boot_stack();
     smp_start();
     sched_init();
+    poweroff_init();
     startup_done();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();

@@ -26,7 +26,8 @@
 #define KABI_SYS_WRITE          0 /* (buf, len): console write; returns len */
 #define KABI_SYS_EXIT           1 /* (code): leave the virtual machine; does not return */
 #define KABI_SYS_SET_USER_GS    2 /* (base below 4 GiB): this CPU's GS base at CPL3 */
-#define KABI_SYS_SET_POWEROFF   3 /* [start-up] (port, value): ACPI PM1a control write, used without exit device */
+#define KABI_SYS_SET_POWEROFF   3 /* [start-up] (pm1a_port, slp_typ_a, pm1b_port or 0, slp_typ_b): ACPI S5,
+                                     entered on exit when there is no exit device; once */
 #define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0; only in the test suite's core
                                      (built with TF_CORE_TEST_CALLS), -KABI_ENOSYS in any other */
 #define KABI_SYS_KVMCLOCK       5 /* [start-up] (struct pvclock_vcpu_time_info *): enable; NULL: disable */

@@ -8,9 +8,11 @@
 
 extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[];
 
-static uint16_t poweroff_port;  /* ACPI PM1a control block, set once by the runtime */
-static uint16_t poweroff_value; /* SLP_TYP for S5 with SLP_EN */
-static int startup_over;        /* KABI_SYS_STARTUP_DONE has been called */
+/* ACPI S5, set once by the runtime at start-up: the PM1a and PM1b control ports (0: none) and
+ * the sleep type each takes */
+static uint16_t poweroff_port[2];
+static uint16_t poweroff_type[2];
+static int startup_over; /* KABI_SYS_STARTUP_DONE has been called */
 
 /* A [start-up] call (kabi.h): made by the runtime before main, refused once tasks may run. */
 #define STARTUP_ONLY(call) (startup_over ? -KABI_EPERM : (call))
@@ -35,13 +37,32 @@ _Noreturn void kcore_halt_forever(void)
     x86_cli_halt_forever();
 }
 
+/* S5 as ACPICA enters it (ACPI 6.5, 4.8.3.2.1): each control register keeps its other bits and
+ * gets SLP_TYP, then SLP_TYP with SLP_EN; PM1a first, then PM1b. */
+static void acpi_poweroff(void)
+{
+    uint16_t value[2];
+    for (unsigned i = 0; i < 2; i++)
+        value[i] = poweroff_port[i]
+                       ? (uint16_t)((x86_inw(poweroff_port[i]) &
+                                     ~(PLAT_ACPI_PM1_SLP_TYP_MASK | PLAT_ACPI_PM1_SLP_EN)) |
+                                    poweroff_type[i] << PLAT_ACPI_PM1_SLP_TYP_SHIFT)
+                       : 0;
+    for (unsigned i = 0; i < 2; i++)
+        if (poweroff_port[i])
+            x86_outw(poweroff_port[i], value[i]);
+    for (unsigned i = 0; i < 2; i++)
+        if (poweroff_port[i])
+            x86_outw(poweroff_port[i], value[i] | PLAT_ACPI_PM1_SLP_EN);
+}
+
 _Noreturn void kcore_exit(int code)
 {
     if (code < 0 || code > KABI_EXIT_CODE_MAX) /* the runtime keeps user codes in range */
         code = KABI_EXIT_PANIC;
     x86_outl(PLAT_DEBUG_EXIT_PORT, (uint32_t)code);
-    if (poweroff_port)
-        x86_outw(poweroff_port, poweroff_value);
+    if (poweroff_port[0])
+        acpi_poweroff();
     kprintf("\n*** exit(%d): no exit device and no ACPI power-off; halted\n", code);
     kcore_halt_forever();
 }
@@ -96,12 +117,15 @@ static long selftest_fault(long vector)
 }
 #endif
 
-static long set_poweroff(uint64_t port, uint64_t value)
+static long set_poweroff(uint64_t port_a, uint64_t type_a, uint64_t port_b, uint64_t type_b)
 {
-    if (poweroff_port || !port || port > UINT16_MAX || value > UINT16_MAX)
+    if (poweroff_port[0] || !port_a || port_a > UINT16_MAX || port_b > UINT16_MAX ||
+        type_a > PLAT_ACPI_SLP_TYP_MAX || type_b > PLAT_ACPI_SLP_TYP_MAX)
         return -KABI_EINVAL;
-    poweroff_port = (uint16_t)port;
-    poweroff_value = (uint16_t)value;
+    poweroff_port[1] = (uint16_t)port_b;
+    poweroff_type[0] = (uint16_t)type_a;
+    poweroff_type[1] = (uint16_t)type_b;
+    poweroff_port[0] = (uint16_t)port_a;
     return 0;
 }
 
@@ -174,7 +198,7 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         x86_wrmsr(X86_MSR_KERNEL_GS_BASE, (uint64_t)a0);
         return 0;
     case KABI_SYS_SET_POWEROFF:
-        return STARTUP_ONLY(set_poweroff((uint64_t)a0, (uint64_t)a1));
+        return STARTUP_ONLY(set_poweroff((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3));
     case KABI_SYS_SELFTEST_FAULT:
         return selftest_fault(a0);
     case KABI_SYS_KVMCLOCK:

@@ -141,11 +141,13 @@ static int is_interrupt(const struct trap_frame *tf)
         return 0;
     if (vector >= X86_EXCEPTIONS || (tf->cs & 3) == 0)
         return 1;
-    int pending =
-        vector == X86_VEC_MF ? (x87_status() & X86_FSW_ES) != 0
-        : vector == X86_VEC_XM
-            ? (sse_status() & X86_MXCSR_FLAGS & ~(sse_status() >> X86_MXCSR_MASK_SHIFT)) != 0
-            : 0;
+    int pending = 0;
+    if (vector == X86_VEC_MF) {
+        pending = (x87_status() & X86_FSW_ES) != 0;
+    } else if (vector == X86_VEC_XM) {
+        uint32_t mxcsr = sse_status();
+        pending = (mxcsr & X86_MXCSR_FLAGS & ~(mxcsr >> X86_MXCSR_MASK_SHIFT)) != 0;
+    }
     return !pending || klapic_in_service(vector);
 }
 
