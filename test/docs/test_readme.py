@@ -37,7 +37,12 @@ CHECKS = {
     "tools/demo": (RUN, 900, r"primes"),
     "tools/test-all": (SKIP, "it is what runs this test"),
     "tools/tf-run --smp 4 --udp 7070:7070 build/examples/primes/primes &": (RUN, 120),
-    'echo "primes 8 10000000" | nc -u -W1 127.0.0.1 7070': (RUN, 300),
+    """printf '%-255s\\n' "primes 8 10000000" | nc -u -W1 127.0.0.1 7070""": (RUN, 300),
+    "openssl rand -hex 32 > primes.key && chmod 600 primes.key": (RUN, 60),
+    "tools/tf-run --udp 7070:7070 --module primes.key=key build/examples/primes/primes -- "
+    "tf.key_module=key &": (RUN, 120),
+    "build/examples/primes/tf-client --key-file primes.key 8 1M":
+        (RUN, 300, r"(?m)^ok n=8 limit=1000000 kernel=trial sum=627984 "),
     "cc -O2 prog.c $(pkg-config --cflags --libs taskfarm-host) -o prog":
         (SKIP, "package.pkg_config builds a program of its own this way"),
     "TF_CPUS=8 ./prog": (SKIP, "package.pkg_config runs the program it built"),
@@ -105,7 +110,7 @@ class ReadmeTest(unittest.TestCase):
         touch the machine goes below this test's own directory, and so do the reader's files
         (small FASTA files written here)."""
         command = command.replace("/opt/taskfarm", os.path.join(self.work, "prefix"))
-        for name in ("queries.fa", "q.fa", "db.fa", "hits.tsv"):
+        for name in ("queries.fa", "q.fa", "db.fa", "hits.tsv", "primes.key"):
             command = re.sub(rf"(?<![\w/.]){re.escape(name)}", os.path.join(self.work, name),
                              command)
         return command
