@@ -178,8 +178,10 @@ class LocalSlurm:
             f.write(os.urandom(1024))
         os.chmod(key, 0o400)
         self.write_conf()
-        self.spawn("munged", ["munged", "-F", "-f", f"--socket={self.path('munge', 'munge.socket')}",
-                              f"--key-file={key}", f"--pid-file={self.path('munge', 'munged.pid')}",
+        self.spawn("munged", ["munged", "-F", "-f",
+                              f"--socket={self.path('munge', 'munge.socket')}",
+                              f"--key-file={key}",
+                              f"--pid-file={self.path('munge', 'munged.pid')}",
                               f"--log-file={self.path('log', 'munged.log')}",
                               f"--seed-file={self.path('munge', 'munged.seed')}"])
         self.wait_for(lambda: os.path.exists(self.path("munge", "munge.socket")), 20, "munged")

@@ -115,6 +115,16 @@ def children(pid):
     return found
 
 
+def cpu_ticks(pid):
+    """user + system clock ticks a process has used"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def kill_qemu_of(tf_run_pid):
     """SIGKILL to the QEMU that a tf-run runs: a guest dying from outside"""
     qemu = children(tf_run_pid)
@@ -385,7 +395,12 @@ class ServiceTest(unittest.TestCase):
                  "--dir", directory, "--tf-client", image("examples", "primes", "tf-client"), "--",
                  "2", str(limit)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 env=SLURM.env, cwd=SLURM.path("jobs"))
-            time.sleep(2)  # the request is in the guests by now; each takes seconds
+            # the victim is computing its half once its QEMU burns CPU (idle, it parks)
+            qemu = children(victim["tf_run_pid"])
+            self.assertEqual(len(qemu), 1)
+            idle = cpu_ticks(qemu[0])
+            wait_until(lambda: cpu_ticks(qemu[0]) >= idle + 20 or client.poll() is not None,
+                       120, "the guest to compute")
             self.assertIsNone(client.poll(), "the request ended before a guest was killed")
             kill_qemu_of(victim["tf_run_pid"])
             try:
