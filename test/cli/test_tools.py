@@ -44,6 +44,8 @@ class HelpTest(unittest.TestCase):
         ("tools", "tf-run"): ["--smp", "--sockets", "--cores", "--threads", "--memory", "--udp",
                               "--net", "--timeout", "--iso", "--gdb", "--qemu-arg", "--accel",
                               "Exit status"],
+        ("tools", "tf-slurm"): ["submit", "task", "merge", "status", "serve", "client",
+                                "service", "Exit status"],
         ("tools", "build"): [],
         ("tools", "test-all"): [],
         ("tools", "coverage"): [],
