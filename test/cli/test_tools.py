@@ -46,6 +46,7 @@ class HelpTest(unittest.TestCase):
                               "Exit status"],
         ("tools", "tf-slurm"): ["submit", "task", "merge", "status", "serve", "client",
                                 "service", "Exit status"],
+        ("tools", "tf-mkiso"): ["--module"],
         ("tools", "build"): [],
         ("tools", "test-all"): [],
         ("tools", "coverage"): [],
