@@ -28,6 +28,7 @@ extern "C" {
 #define TF_EADDRINUSE (-9)  /* the UDP port is bound already */
 #define TF_EMSGSIZE   (-10) /* a datagram too large for one frame, or for the caller's buffer */
 #define TF_ENETDOWN   (-11) /* the network has no address yet (DHCP failed, none given) */
+#define TF_ETHREAD    (-12) /* the task ended its thread: pthread_exit, cancellation (Linux) */
 /* A task that raised CPU exception `v` (divide error 0, invalid opcode 6, general protection 13,
  * page fault 14, ...) ends with TF_EFAULT_BASE - v. TF_FAULT_VECTOR(err) gives v back. */
 #define TF_EFAULT_BASE       (-256)
@@ -89,7 +90,7 @@ uint64_t tf_now_ns(void);
  * CPUs are numbered densely from 0 (the bootstrap CPU, which runs main()) to tf_cpu_count() - 1,
  * whatever their (possibly sparse) APIC IDs. Any CPU may call these. */
 
-/* CPUs online, including the bootstrap CPU (>= 1). */
+/* CPUs online, including the bootstrap CPU (>= 1; 0 on Linux after tf_host_stop). */
 unsigned tf_cpu_count(void);
 
 /* The calling CPU's number. */
@@ -184,7 +185,11 @@ int tf_task_cpu(tf_task_t task);
  * CPUs are numbered thread-major, as Linux numbers most machines: thread 0 of every core first.
  * A thread the farm did not start, other than CPU 0, gets UINT_MAX from tf_cpu_self(). Faults in
  * tasks (SIGSEGV, SIGFPE, SIGILL, SIGBUS) end the task as in the guest, with the vector the CPU
- * raised; the farm installs handlers for these signals while it runs. */
+ * raised; the farm installs handlers for these signals while it runs, and hands any other
+ * (a fault outside a task, a signal sent with kill) to the action there was before: the
+ * program's handler, or the default. A task that ends its thread (pthread_exit, or a
+ * cancellation) ends with TF_ETHREAD and its CPU gets a new thread; on CPU 0, the thread that
+ * runs tasks inside tf_wait, the program cannot go on and is aborted. */
 
 /* Starts the farm with `sockets` x `cores` x `threads` CPUs (all 0: from the environment, as the
  * automatic start does); the calling thread becomes CPU 0. Returns 0; TF_EINVAL (some but not
@@ -194,8 +199,9 @@ int tf_host_start(unsigned sockets, unsigned cores, unsigned threads);
 
 /* Stops the farm: the workers finish the tasks running and queued (queued ones are dropped when
  * there is no worker), then their threads end.
- * Results not taken are dropped and every outstanding handle becomes invalid. Afterwards the
- * farm may be started again. CPU 0 only; 0, or TF_EPERM. */
+ * Results not taken are dropped and every outstanding handle becomes invalid. Afterwards only
+ * tf_host_start starts the farm again: until then tf_submit and the tf_wait family return
+ * TF_EPERM, tf_cpu_count() 0 and tf_cpu_self() UINT_MAX. CPU 0 only; 0, or TF_EPERM. */
 int tf_host_stop(void);
 
 /* ---- Boot modules (guest only) ----------------------------------------------------------------

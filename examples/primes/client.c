@@ -5,6 +5,12 @@
  *   tf-client --server 127.0.0.1:7071 --json 8 1e7
  *   tf-client --server A:7070 --server B:7070 16 10M   # fan-out: 8 tasks to each
  *   tf-client --request "stats" --server 127.0.0.1:7070     # any request; prints the reply
+ *   tf-client --key-file primes.key 8 10M             # a server with a key (tf.key)
+ *
+ * Every request is padded with blanks to PROTO_REPLY_MAX bytes: a server answers a datagram
+ * without a MAC with no more bytes than it holds (docs/protocol.md, "Padding"). With a key,
+ * every datagram sent carries a fresh t and a MAC (auth.h), and only replies that carry a valid
+ * MAC and one of the t values sent for the request are taken.
  *
  * UDP loses datagrams: each request carries an id; without an answer within the timeout (first
  * --timeout ms, doubling up to 8 s) the client sends it again (saying so on standard error), and
@@ -17,6 +23,8 @@
  * waiting longer does not help. For --request quit the client gives up after QUIT_WAIT_MS unless
  * --max-wait says otherwise. */
 #define _GNU_SOURCE
+#include "auth.h"
+#include "keyfile.h"
 #include "protocol.h"
 
 #include <arpa/inet.h>
@@ -50,6 +58,8 @@ struct server {
     unsigned sends;
     int busy; /* the last answer was "busy" */
     uint64_t sent_ms, next_send_ms, timeout_ms;
+    uint64_t first_t, last_t; /* with a key: the t of the first and the latest send */
+    int unsealed;             /* with a key: replies without a valid MAC seen */
     char reply[PROTO_REPLY_MAX + 1];
 };
 
@@ -60,7 +70,8 @@ static struct {
     uint64_t limit;
     const char *kernel, *raw, *id;
     uint64_t timeout_ms, max_wait_ms;
-    int json, verbose, max_wait_set, retry_refused;
+    int json, verbose, max_wait_set, retry_refused, keyed;
+    struct auth_key key;
 } opt = {.kernel = "trial", .timeout_ms = 500, .max_wait_ms = 300000};
 
 static uint64_t now_ms(void)
@@ -77,13 +88,26 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* t for the next datagram: microseconds since the Unix epoch, and above the last one even when
+ * the clock stands still or steps back, so that the server never sees one twice from us */
+static uint64_t next_t(void)
+{
+    static uint64_t last;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    last = t > last ? t : last + 1;
+    return last;
+}
+
 static void print_usage(FILE *out)
 {
     fprintf(out,
             "usage: tf-client [--server HOST:PORT]... [--kernel trial|sieve] [--id ID]\n"
-            "                 [--timeout MS] [--max-wait S] [--retry-refused] [--json] [-v] N L\n"
-            "       tf-client [--server HOST:PORT] [--timeout MS] [--max-wait S] [--json]\n"
-            "                 --request TEXT\n");
+            "                 [--timeout MS] [--max-wait S] [--retry-refused] [--key-file PATH]\n"
+            "                 [--json] [-v] N L\n"
+            "       tf-client [--server HOST:PORT] [--timeout MS] [--max-wait S]\n"
+            "                 [--key-file PATH] [--json] --request TEXT\n");
 }
 
 static int usage(void)
@@ -109,7 +133,10 @@ static int help(void)
            "  --max-wait S      give up after S seconds (default 300; 2 for --request quit)\n"
            "  --retry-refused   keep trying when nothing listens on the port yet (a guest that\n"
            "                    is still starting); otherwise that ends the client at once\n"
-           "  --request TEXT    send TEXT as it is and print the reply (ping, stats, quit, ...)\n"
+           "  --key-file PATH   the server's key (hex digits, as its tf.key): every request\n"
+           "                    carries a MAC, and only replies with a valid one are taken\n"
+           "  --request TEXT    send TEXT (padded with blanks) and print the reply (ping,\n"
+           "                    stats, quit, ...)\n"
            "  --json            print one JSON object instead of the reply line\n"
            "  -v                print every datagram received on standard error\n"
            "  --help            this text\n\n"
@@ -212,6 +239,10 @@ static int parse_args(int argc, char **argv)
             opt.verbose = 1;
         } else if (!strcmp(a, "--retry-refused")) {
             opt.retry_refused = 1;
+        } else if (!strcmp(a, "--key-file") && more) {
+            if (key_file_load("tf-client", argv[++i], &opt.key))
+                return -1;
+            opt.keyed = 1;
         } else if (a[0] != '-' && positional == 0) {
             uint64_t n;
             if (parse_number(a, "N", &n))
@@ -228,7 +259,8 @@ static int parse_args(int argc, char **argv)
             positional++;
         } else {
             static const char *const valued[] = {"--server",  "--kernel",  "--id",
-                                                 "--request", "--timeout", "--max-wait"};
+                                                 "--request", "--timeout", "--max-wait",
+                                                 "--key-file"};
             int needs_value = 0;
             for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
                 needs_value |= !strcmp(a, valued[k]);
@@ -272,8 +304,28 @@ static int parse_args(int argc, char **argv)
     return 0;
 }
 
+/* Pads the request with blanks to PROTO_REPLY_MAX bytes, its newline last, so that no reply is
+ * too long for it (docs/protocol.md, "Padding"). 0, or -1 when it is too long to send even
+ * with the MAC a key adds. */
+static int pad(struct server *s)
+{
+    size_t len = s->request_len;
+    if (len && s->request[len - 1] == '\n')
+        len--;
+    while (len < PROTO_REPLY_MAX - 1)
+        s->request[len++] = ' ';
+    s->request[len++] = '\n';
+    s->request_len = len;
+    if (len + (opt.keyed ? AUTH_TRAILER_MAX : 0) <= PROTO_REQUEST_MAX)
+        return 0;
+    fprintf(stderr, "tf-client: the request is too long: at most %d bytes%s\n",
+            PROTO_REQUEST_MAX - (opt.keyed ? AUTH_TRAILER_MAX : 0) - 1,
+            opt.keyed ? " with a key" : "");
+    return -1;
+}
+
 /* Splits the N tasks among the servers and writes each one's request. */
-static void make_requests(void)
+static int make_requests(void)
 {
     char base[PROTO_ID_MAX - 3]; /* up to 28 characters, then "-N" for fan-out */
     if (opt.id)
@@ -287,14 +339,19 @@ static void make_requests(void)
         else
             snprintf(s->id, sizeof(s->id), "%s-%d", base, i);
         if (opt.raw) {
+            if (strlen(opt.raw) >= sizeof(s->request))
+                return fprintf(stderr, "tf-client: the request is too long\n"), -1;
             s->request_len = (size_t)snprintf(s->request, sizeof(s->request), "%s", opt.raw);
-            continue;
+        } else {
+            s->tasks = opt.tasks / (uint32_t)opt.n + ((uint32_t)i < opt.tasks % (uint32_t)opt.n);
+            s->request_len = (size_t)snprintf(s->request, sizeof(s->request),
+                                              "primes %" PRIu32 " %" PRIu64 " id=%s kernel=%s\n",
+                                              s->tasks, opt.limit, s->id, opt.kernel);
         }
-        s->tasks = opt.tasks / (uint32_t)opt.n + ((uint32_t)i < opt.tasks % (uint32_t)opt.n);
-        s->request_len = (size_t)snprintf(s->request, sizeof(s->request),
-                                          "primes %" PRIu32 " %" PRIu64 " id=%s kernel=%s\n",
-                                          s->tasks, opt.limit, s->id, opt.kernel);
+        if (pad(s))
+            return -1;
     }
+    return 0;
 }
 
 /* The id a reply carries ("ok id=X ...", "err id=X ...", "busy id=X"), or "" */
@@ -315,19 +372,51 @@ static void send_request(struct server *s, uint64_t now)
                 s->busy ? "busy" : "no answer", now - s->sent_ms, s->sends + 1);
     s->busy = 0;
     s->sent_ms = now;
-    if (send(s->fd, s->request, s->request_len, 0) < 0 && opt.verbose)
+    char wire[PROTO_REQUEST_MAX + 1];
+    size_t len = s->request_len;
+    memcpy(wire, s->request, len);
+    if (opt.keyed) { /* every send a fresh t: the server refuses one it has seen */
+        s->last_t = next_t();
+        s->first_t = s->sends ? s->first_t : s->last_t;
+        len = auth_seal(&opt.key, AUTH_REQUEST, wire, len, sizeof(wire), s->last_t);
+    }
+    if (send(s->fd, wire, len, 0) < 0 && opt.verbose)
         fprintf(stderr, "tf-client: %s: send: %s\n", s->spec, strerror(errno));
     s->sends++;
     s->next_send_ms = now + s->timeout_ms;
     s->timeout_ms = s->timeout_ms * 2 > TIMEOUT_CAP_MS ? TIMEOUT_CAP_MS : s->timeout_ms * 2;
 }
 
+/* With a key: 1 when the reply in buf[0..*n) carries a valid MAC and one of the t values sent
+ * for this request; its MAC and t are then taken off (*n shrinks). 0 otherwise (said once). */
+static int authentic(struct server *s, char *buf, size_t *n)
+{
+    size_t inner;
+    uint64_t t;
+    if (auth_open(&opt.key, AUTH_REPLY, buf, *n, &inner, &t) != AUTH_OK) {
+        if (!s->unsealed++)
+            fprintf(stderr,
+                    "tf-client: %s: ignored a reply without a valid MAC (has the server "
+                    "this key?): %.*s",
+                    s->spec, (int)*n, buf);
+        return 0;
+    }
+    if (t < s->first_t || t > s->last_t)
+        return 0; /* a reply to another request of this key */
+    while (inner && strchr(" \t", buf[inner - 1]))
+        inner--;
+    buf[inner++] = '\n';
+    buf[inner] = '\0';
+    *n = inner;
+    return 1;
+}
+
 /* One datagram from server s: 1 when it is the final answer, 0 to keep waiting, -1 when nothing
  * listens on its port (and that is not to be waited out). */
 static int take_reply(struct server *s, uint64_t now)
 {
-    char buf[PROTO_REPLY_MAX + 1], id[PROTO_ID_MAX + 1];
-    ssize_t n = recv(s->fd, buf, PROTO_REPLY_MAX, 0);
+    char buf[PROTO_REPLY_MAX + AUTH_TRAILER_MAX + 1], id[PROTO_ID_MAX + 1];
+    ssize_t n = recv(s->fd, buf, sizeof(buf) - 1, 0);
     if (n < 0 && errno == ECONNREFUSED && !opt.retry_refused) {
         fprintf(stderr,
                 "tf-client: %s: nothing listens on that port (ICMP port unreachable); is the "
@@ -340,6 +429,9 @@ static int take_reply(struct server *s, uint64_t now)
     buf[n] = '\0';
     if (opt.verbose)
         fprintf(stderr, "tf-client: %s: %s", s->spec, buf);
+    size_t len = (size_t)n;
+    if ((opt.keyed && !authentic(s, buf, &len)) || len > PROTO_REPLY_MAX)
+        return 0;
     reply_id(buf, id);
     if (!opt.raw && strcmp(id, s->id))
         return 0; /* an answer to an earlier request */
@@ -348,7 +440,7 @@ static int take_reply(struct server *s, uint64_t now)
         s->next_send_ms = now + s->timeout_ms / 2;
         return 0;
     }
-    memcpy(s->reply, buf, (size_t)n + 1);
+    memcpy(s->reply, buf, len + 1);
     return 1;
 }
 
@@ -464,7 +556,8 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         opt.s[i].timeout_ms = opt.timeout_ms;
     }
-    make_requests();
+    if (make_requests())
+        return EXIT_USAGE;
     uint64_t start_us = now_us();
     int rc = wait_all(start_us / 1000);
     if (rc == -2)
@@ -472,7 +565,9 @@ int main(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "tf-client: no answer within %.1f s%s\n", (double)opt.max_wait_ms / 1000,
                 opt.raw && is_quit(opt.raw) ? " (the guest may have stopped before its reply left)"
-                                            : "");
+                : opt.keyed                 ? ""
+                            : " (a server with a key answers only requests with a MAC: "
+                              "--key-file)");
         return EXIT_GAVE_UP;
     }
     return report(now_us() - start_us);

@@ -10,6 +10,7 @@
  *
  *   primes-linux --serve 7070 --threads     # each "primes N L" request runs on N threads
  *   primes-linux --serve 7070 --procs       # ... on N processes
+ *   primes-linux --serve 7070 --threads --key-file primes.key   # authenticated requests only
  *
  * cpus is the number of distinct CPUs the tasks finished on (sched_getcpu).
  *
@@ -17,6 +18,8 @@
  * mode, --farm: the tasks go through the taskfarm scheduler on Linux (tf_submit, tf_wait_all),
  * the calling thread running tasks too while it waits, as the guest's bootstrap CPU does. */
 #define _GNU_SOURCE
+#include "auth.h"
+#include "keyfile.h"
 #include "primes.h"
 #include "protocol.h"
 #ifdef PRIMES_HOST_FARM
@@ -178,7 +181,7 @@ static void print_usage(FILE *out)
 {
     fprintf(out,
             "usage: %s --threads N|--procs N [--kernel trial|sieve] L\n"
-            "       %s --serve PORT --threads|--procs\n",
+            "       %s --serve PORT --threads|--procs [--key-file PATH]\n",
             prog, prog);
 #ifdef PRIMES_HOST_FARM
     fprintf(out, "       %s --farm N [--kernel trial|sieve] L | --serve PORT --farm\n", prog);
@@ -207,6 +210,8 @@ static int help(void)
            "  --serve PORT     answer the guest server's UDP protocol (docs/protocol.md) on "
            "PORT,\n"
            "                   each request on threads, processes%s\n"
+           "  --key-file PATH  with --serve: answer only requests authenticated with the key\n"
+           "                   in PATH (hex digits, as the guest's tf.key)\n"
            "  --help           this text\n",
 #ifdef PRIMES_HOST_FARM
            " or the farm"
@@ -251,44 +256,127 @@ static int compute(const struct proto_request *req, enum mode m, struct proto_re
     return 0;
 }
 
-/* The reply to one datagram from ip:port into `out`: its length, or 0 when none is sent (replies
- * and service ports are never answered, error replies are rate-limited), as the guest server. */
-static size_t answer(const char *msg, size_t n, uint32_t ip, uint16_t port, unsigned own_port,
-                     enum mode m, char *out)
+/* What the server keeps, as the guest does (docs/protocol.md), and its key when it has one. */
+static struct {
+    uint64_t requests, ok, errors, cache_hits, ignored, limited, refused, auth_failed, replayed;
+} stats;
+static struct proto_limiter err_limiter;
+static struct auth_key key;
+static struct auth_replay replay;
+static int keyed;
+
+/* One datagram taken as a request: the message (without the t and MAC of a sealed one), its
+ * sender, and what its reply must respect. */
+struct datagram {
+    const char *msg;
+    size_t len, wire_len;
+    int sealed;
+    uint64_t t;
+    uint32_t ip;
+    uint16_t port;
+};
+
+static size_t error_reply(char *out, const char *id, const char *why)
+{
+    stats.errors++;
+    if (proto_limiter_take(&err_limiter, now_ns()))
+        return proto_format_err(out, id, why);
+    stats.limited++;
+    return 0;
+}
+
+static size_t format_stats(char *out, const char *id)
+{
+    const struct proto_counter c[] = {
+        {"requests", stats.requests},       {"ok", stats.ok},
+        {"errors", stats.errors},           {"busy", 0},
+        {"cache_hits", stats.cache_hits},   {"ignored", stats.ignored},
+        {"limited", stats.limited},         {"refused", stats.refused},
+        {"auth_failed", stats.auth_failed}, {"replayed", stats.replayed},
+    };
+    return proto_format_stats(out, id, c, sizeof(c) / sizeof(c[0]));
+}
+
+/* The reply to a request that parsed, into `out`: its length, or 0 when none is sent. */
+static size_t answer_request(const struct datagram *d, const struct proto_request *req, enum mode m,
+                             char *out)
 {
     static struct proto_cache cache;
-    static struct proto_limiter errors;
-    struct proto_request req;
     const struct proto_cache_entry *hit;
     struct proto_result r;
     char why[160];
-    if (!proto_may_answer(msg, n, port, (uint16_t)own_port))
-        return 0;
-    if (proto_parse(msg, n, &req, why, sizeof(why)))
-        return proto_limiter_take(&errors, now_ns()) ? proto_format_err(out, req.id, why) : 0;
-    switch (proto_cache_find(&cache, ip, port, &req, &hit)) {
+    switch (proto_cache_find(&cache, d->ip, d->port, req, &hit)) {
     case PROTO_CACHE_HIT:
+        stats.cache_hits++;
         memcpy(out, hit->reply, hit->len);
         return hit->len;
     case PROTO_CACHE_CONFLICT:
-        return proto_limiter_take(&errors, now_ns())
-                   ? proto_format_err(out, req.id,
-                                      "id already used for another request; use a fresh id")
-                   : 0;
+        return error_reply(out, req->id, "id already used for another request; use a fresh id");
     default:
         break;
     }
-    if (req.verb == PROTO_PING)
+    if (req->verb == PROTO_PING)
         return (size_t)snprintf(out, PROTO_REPLY_MAX, "pong id=%s cpus=%ld\n",
-                                *req.id ? req.id : "-", sysconf(_SC_NPROCESSORS_ONLN));
-    if (req.verb == PROTO_STATS)
-        return proto_format_err(out, req.id, "stats: not kept by the Linux reference");
-    if (req.verb == PROTO_CANCEL) /* it reads the next request only after the last is done */
-        return proto_format_err(out, req.id, "nothing to cancel with this id");
-    size_t len = compute(&req, m, &r, why, sizeof(why)) ? proto_format_err(out, req.id, why)
-                                                        : proto_format_ok(out, &req, &r);
-    proto_cache_put(&cache, ip, port, &req, out, len);
+                                *req->id ? req->id : "-", sysconf(_SC_NPROCESSORS_ONLN));
+    if (req->verb == PROTO_STATS)
+        return format_stats(out, req->id);
+    if (req->verb == PROTO_CANCEL) /* it reads the next request only after the last is done */
+        return error_reply(out, req->id, "nothing to cancel with this id");
+    if (!d->sealed && d->wire_len < proto_ok_bound(req))
+        return PROTO_REPLY_MAX; /* an answer too long to send: refused before computing */
+    size_t len;
+    if (compute(req, m, &r, why, sizeof(why))) {
+        len = proto_format_err(out, req->id, why);
+        stats.errors++;
+    } else {
+        len = proto_format_ok(out, req, &r);
+        stats.ok++;
+    }
+    proto_cache_put(&cache, d->ip, d->port, req, out, len);
     return len;
+}
+
+/* The reply to one datagram into `out`, as the guest server: its length, or 0 when none is sent
+ * (error replies are rate-limited; without a MAC no reply is longer than the datagram). */
+static size_t answer(const struct datagram *d, enum mode m, char *out)
+{
+    struct proto_request req;
+    char why[160];
+    stats.requests++;
+    size_t len = proto_parse(d->msg, d->len, &req, why, sizeof(why))
+                     ? error_reply(out, req.id, why)
+                     : answer_request(d, &req, m, out);
+    if (!len || d->sealed || len <= d->wire_len)
+        return len;
+    stats.refused++;
+    len = proto_format_refusal(out, d->wire_len, req.id);
+    if (len && !proto_limiter_take(&err_limiter, now_ns())) {
+        stats.limited++;
+        return 0;
+    }
+    return len;
+}
+
+/* With a key, 1 when the datagram carries a valid MAC and a t this client has not used (the
+ * message and t are then in *d), 0 (counted) otherwise. Without a key, 1. */
+static int authentic(struct datagram *d)
+{
+    size_t inner;
+    if (!keyed)
+        return 1;
+    if (d->len > PROTO_REQUEST_MAX ||
+        auth_open(&key, AUTH_REQUEST, d->msg, d->len, &inner, &d->t) != AUTH_OK) {
+        stats.auth_failed++;
+        return 0;
+    }
+    if (!auth_replay_fresh(&replay, d->ip, d->port, d->t)) {
+        stats.replayed++;
+        return 0;
+    }
+    auth_replay_record(&replay, d->ip, d->port, d->t);
+    d->sealed = 1;
+    d->len = inner;
+    return 1;
 }
 
 /* The guest server's protocol over a Linux UDP socket, with the same reply cache. */
@@ -302,17 +390,27 @@ static int serve(unsigned port, enum mode m)
         fprintf(stderr, "%s: UDP port %u: %s\n", prog, port, strerror(errno));
         return 1;
     }
-    printf("%s: listening on UDP port %u (%s)\n", prog, port, mode_names[m]);
+    printf("%s: listening on UDP port %u (%s)%s\n", prog, port, mode_names[m],
+           keyed ? ", requests authenticated" : "");
     fflush(stdout);
     for (;;) {
-        char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX];
+        char msg[PROTO_REQUEST_MAX + 1], out[PROTO_REPLY_MAX + AUTH_TRAILER_MAX + 1];
         struct sockaddr_in from;
         socklen_t fromlen = sizeof(from);
         ssize_t n = recvfrom(fd, msg, sizeof(msg), 0, (struct sockaddr *)&from, &fromlen);
         if (n < 0)
             continue;
-        size_t len =
-            answer(msg, (size_t)n, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), port, m, out);
+        struct datagram d = {
+            msg, (size_t)n, (size_t)n, 0, 0, ntohl(from.sin_addr.s_addr), ntohs(from.sin_port)};
+        if (!proto_may_answer(msg, d.len, d.port, (uint16_t)port)) {
+            stats.ignored++;
+            continue;
+        }
+        if (!authentic(&d))
+            continue;
+        size_t len = answer(&d, m, out);
+        if (len && d.sealed)
+            len = auth_seal(&key, AUTH_REPLY, out, len, sizeof(out), d.t);
         if (len)
             sendto(fd, out, len, 0, (struct sockaddr *)&from, fromlen);
     }
@@ -331,6 +429,10 @@ int main(int argc, char **argv)
             port = strtoul(argv[++i], &end, 10);
             if (*end || port < 1 || port > 65535)
                 return usage();
+        } else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
+            if (key_file_load(prog, argv[++i], &key))
+                return 2;
+            keyed = 1;
         } else if (port && parse_mode(argv[i]) >= 0) {
             mode = parse_mode(argv[i]);
         } else if (parse_mode(argv[i]) >= 0 && i + 1 < argc) {

@@ -66,10 +66,13 @@ static int fail(char *why, size_t why_len, const char *text)
     return -1;
 }
 
-/* Options after the verb's positional words: id=ID, kernel=trial|sieve. */
+/* Options after the verb's positional words: id=ID, kernel=trial|sieve. t= and mac= belong to
+ * authenticated datagrams, which a server with a key takes off before parsing. */
 static int parse_options(char **w, int n, struct proto_request *req, char *why, size_t why_len)
 {
     for (int i = 0; i < n; i++) {
+        if (!strncmp(w[i], "t=", 2) || !strncmp(w[i], "mac=", 4))
+            return fail(why, why_len, "t= and mac= are for a server with a key; this one has none");
         if (!strncmp(w[i], "kernel=", 7)) {
             if (primes_kernel_parse(w[i] + 7, &req->kernel))
                 return fail(why, why_len, "unknown kernel (trial or sieve)");
@@ -182,6 +185,60 @@ size_t proto_format_busy(char *out, const char *id)
 {
     int n = snprintf(out, PROTO_REPLY_MAX, "busy id=%s\n", shown_id(id));
     return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+}
+
+size_t proto_format_stats(char *out, const char *id, const struct proto_counter *c, size_t n)
+{
+    size_t len =
+        (size_t)snprintf(out, PROTO_REPLY_MAX, "stats id=%.*s", PROTO_ID_MAX, shown_id(id));
+    for (size_t i = 0; i < n; i++) {
+        char field[64];
+        int w = snprintf(field, sizeof(field), " %s=%" PRIu64, c[i].name, c[i].value);
+        if (w < 0 || (size_t)w >= sizeof(field) || len + (size_t)w + 1 >= PROTO_REPLY_MAX)
+            break; /* this one and the rest are left off */
+        memcpy(out + len, field, (size_t)w);
+        len += (size_t)w;
+    }
+    out[len++] = '\n';
+    out[len] = '\0';
+    return len;
+}
+
+size_t proto_format_refusal(char *out, size_t room, const char *id)
+{
+    char refusal[PROTO_REPLY_MAX];
+    int n =
+        snprintf(refusal, sizeof(refusal), "err id=%s pad the request with blanks to %d bytes\n",
+                 shown_id(id), PROTO_REPLY_MAX);
+    if ((size_t)n > room)
+        n = snprintf(refusal, sizeof(refusal), "err id=%s pad\n", shown_id(id));
+    if ((size_t)n > room)
+        return 0;
+    memcpy(out, refusal, (size_t)n + 1);
+    return (size_t)n;
+}
+
+size_t proto_fit(char *out, size_t len, size_t request_len, const char *id)
+{
+    return len <= request_len ? len : proto_format_refusal(out, request_len, id);
+}
+
+static size_t decimal_digits(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 10; v /= 10)
+        n++;
+    return n;
+}
+
+size_t proto_ok_bound(const struct proto_request *req)
+{
+    /* the sum is at most N x L, the CPUs at most the pieces (PIECES_MAX 4096: 4 digits), the
+     * time any 64-bit number */
+    return strlen("ok id= n= limit= kernel= sum= cpus= compute_us=\n") + strlen(shown_id(req->id)) +
+           decimal_digits(req->tasks) + decimal_digits(req->limit) +
+           strlen(primes_kernel_name(req->kernel)) +
+           decimal_digits((uint64_t)req->tasks * req->limit) + 4 + 20;
 }
 
 int proto_parse_ok(const char *line, char *id_out, struct proto_request *req,

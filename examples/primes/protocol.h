@@ -11,7 +11,7 @@
 
 #define PROTO_ID_MAX       32   /* characters of a request id */
 #define PROTO_TASKS_MAX    4096 /* most tasks one request may ask for */
-#define PROTO_REPLY_MAX    256  /* bytes of any reply */
+#define PROTO_REPLY_MAX    256  /* bytes of any reply (without the MAC of an authenticated one) */
 #define PROTO_REQUEST_MAX  512  /* longer datagrams are refused */
 #define PROTO_DEFAULT_PORT 7070
 
@@ -52,6 +52,32 @@ uint64_t proto_work(const struct proto_request *req);
 size_t proto_format_ok(char *out, const struct proto_request *req, const struct proto_result *r);
 size_t proto_format_err(char *out, const char *id, const char *why);
 size_t proto_format_busy(char *out, const char *id);
+
+/* A counter of the stats reply: its name and value. */
+struct proto_counter {
+    const char *name;
+    uint64_t value;
+};
+/* "stats id=ID name=value ...\n" with the counters in order; those that would take the line
+ * past PROTO_REPLY_MAX - 1 bytes are left off, so the reply fits any padded request. */
+size_t proto_format_stats(char *out, const char *id, const struct proto_counter *c, size_t n);
+
+/* No amplification (docs/protocol.md, "Padding"): the reply to a datagram without a valid MAC
+ * is never longer than that datagram, as QUIC's servers do before a client's address is
+ * validated (RFC 9000 section 8.1), so that a forged source address gets no more bytes than
+ * the forger sent. Clients pad their requests with blanks to PROTO_REPLY_MAX bytes.
+ *
+ * proto_format_refusal writes the refusal that fits `room` bytes: "err id=ID pad the request
+ * with blanks to 256 bytes\n", or when only less fits "err id=ID pad\n"; it returns its length,
+ * or 0 when neither fits (then nothing is sent). proto_fit returns `len` when the reply
+ * out[0..len) may answer a request of request_len bytes, and otherwise puts the refusal in its
+ * place. */
+size_t proto_format_refusal(char *out, size_t room, const char *id);
+size_t proto_fit(char *out, size_t len, size_t request_len, const char *id);
+
+/* The most bytes the "ok" reply to a prime-count request can take (its sum, CPUs and time at
+ * their largest): a request shorter than this is refused before it is computed. */
+size_t proto_ok_bound(const struct proto_request *req);
 
 /* The reply line of a prime-count result as the client and the Linux reference print it. Parses
  * "ok id=... n=N limit=L kernel=K sum=S cpus=C compute_us=T": 0, or -1 when `line` is no such

@@ -9,8 +9,15 @@
  *
  * Boot options: tf.port=P (UDP port, default 7070), tf.queue=Q (requests held while one is
  * computed, default 16; more are answered "busy"), tf.max_work=W (the most work one request may
- * ask for, default 10^14), tf.allow_quit=1 (accept "quit", which ends the guest; off by
- * default), and the network's tf.ip= / tf.gw= (DHCP otherwise). */
+ * ask for, default 10^14), tf.allow_quit=0|1 (accept "quit", which ends the guest; off by
+ * default without a key, on with one), tf.key_module=NAME (the shared key is in the boot module
+ * NAME, tf-run --module PATH=NAME; only datagrams with a valid MAC are answered, docs/protocol.md
+ * "Authentication") or tf.key=HEX (the same key on the command line, which more people can
+ * read), tf.t_min=T (with a key: t up to T is refused), and the network's tf.ip= / tf.gw= (DHCP
+ * otherwise).
+ *
+ * Without a key no reply is longer than the datagram it answers (protocol.h, proto_fit). */
+#include "auth.h"
 #include "primes.h"
 #include "protocol.h"
 
@@ -31,6 +38,9 @@ TF_OPTION(port, "1-65535");
 TF_OPTION(queue, "0-256");
 TF_OPTION(max_work, "1-1000000000000000000");
 TF_OPTION(allow_quit, "0|1");
+TF_OPTION(key, "32 to 128 hex digits, the shared key (tf.key_module is safer)");
+TF_OPTION(key_module, "the name of a boot module holding the key in hex");
+TF_OPTION(t_min, "0-9999999999999999999");
 
 /* One piece of a request: the primes in [lo, hi). */
 struct piece {
@@ -39,10 +49,15 @@ struct piece {
     uint32_t cpu; /* the CPU that ran it */
 };
 
+/* A datagram taken as a request: its message (without the t and MAC of a sealed one), who sent
+ * it, and what its reply must respect: the t to seal it with, or the size of the datagram. */
 struct pending {
     char msg[PROTO_REQUEST_MAX];
-    size_t len;
+    size_t len;      /* of the message */
+    size_t wire_len; /* of the datagram: an unsealed reply is never longer */
     int too_long;
+    int sealed; /* it carried a valid MAC and a fresh t */
+    uint64_t t;
     struct tf_udp_peer from;
 };
 
@@ -51,7 +66,13 @@ static struct {
     uint64_t ignored;   /* replies and datagrams from service ports: never answered */
     uint64_t limited;   /* error replies not sent: over PROTO_ERR_PER_SECOND */
     uint64_t cancelled; /* requests ended by a cancel */
+    uint64_t refused;   /* replies longer than their request: "err pad" or nothing instead */
+    uint64_t auth_failed, replayed; /* with a key: no or a wrong MAC; a t seen or too old */
 } stats;
+
+static struct auth_key key;
+static struct auth_replay replay;
+static int keyed;
 
 static struct proto_cache cache;
 static struct proto_limiter err_limiter;
@@ -61,11 +82,11 @@ static unsigned queue_head, queue_len, queue_max = 16;
 static uint64_t max_work = PROTO_MAX_WORK_DEFAULT;
 static int sock, allow_quit;
 
-/* The request being computed: who asked, with which id; `cancel` is set by a cancel of it, and
- * pieces that start afterwards return at once. */
+/* The request being computed: who asked (the datagram), with which id; `cancel` is set by a
+ * cancel of it, and pieces that start afterwards return at once. */
 static struct {
     int active;
-    struct tf_udp_peer from;
+    struct pending from;
     struct proto_request req;
     uint32_t cancel;
 } running;
@@ -165,7 +186,7 @@ static int compute(const struct proto_request *req, struct proto_result *r, char
     return 0;
 }
 
-static void reply(const struct tf_udp_peer *to, const char *text, size_t len)
+static void send_to(const struct tf_udp_peer *to, const char *text, size_t len)
 {
     int rc = tf_udp_send(sock, text, len, to);
     if (rc < 0)
@@ -173,6 +194,37 @@ static void reply(const struct tf_udp_peer *to, const char *text, size_t len)
                 "primes: reply to %" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32 ":%u failed: %s\n",
                 to->ip >> 24, (to->ip >> 16) & 255, (to->ip >> 8) & 255, to->ip & 255, to->port,
                 tf_strerror(rc));
+}
+
+/* The refusal of a reply too long for its request, if it fits, within the error rate limit. */
+static void refuse(const struct pending *to, const char *id)
+{
+    char out[PROTO_REPLY_MAX];
+    size_t n = proto_format_refusal(out, to->wire_len, id);
+    stats.refused++;
+    if (!n)
+        return;
+    if (!proto_limiter_take(&err_limiter, tf_now_ns())) {
+        stats.limited++;
+        return;
+    }
+    send_to(&to->from, out, n);
+}
+
+/* Sends `text` as the reply to the datagram `to`: sealed with its t when it was authenticated,
+ * otherwise only when it is no longer than that datagram (refused instead). */
+static void reply(const struct pending *to, const char *id, const char *text, size_t len)
+{
+    char out[PROTO_REPLY_MAX + AUTH_TRAILER_MAX + 1];
+    if (!to->sealed && len > to->wire_len) {
+        refuse(to, id);
+        return;
+    }
+    memcpy(out, text, len);
+    if (to->sealed)
+        len = auth_seal(&key, AUTH_REPLY, out, len, sizeof(out), to->t);
+    if (len) /* 0 cannot happen: replies are shorter than PROTO_REPLY_MAX */
+        send_to(&to->from, out, len);
 }
 
 static size_t format_stats(char *out, const struct proto_request *req)
@@ -183,20 +235,21 @@ static size_t format_stats(char *out, const struct proto_request *req)
                      ns.drop_fragment + ns.drop_ip_options + ns.drop_no_listener +
                      ns.drop_queue_full + ns.drop_unsupported + ns.drop_oversize + ns.drop_tx_full +
                      ns.drop_bad_source + ns.drop_arp_unsolicited + ns.drop_arp_conflict;
-    int n = snprintf(out, PROTO_REPLY_MAX,
-                     "stats id=%s requests=%" PRIu64 " ok=%" PRIu64 " errors=%" PRIu64
-                     " busy=%" PRIu64 " cache_hits=%" PRIu64 " task_faults=%" PRIu64
-                     " rx_frames=%" PRIu64 " dropped=%" PRIu64 " ignored=%" PRIu64
-                     " limited=%" PRIu64 " cancelled=%" PRIu64 "\n",
-                     *req->id ? req->id : "-", stats.requests, stats.ok, stats.errors, stats.busy,
-                     stats.cache_hits, stats.task_faults, ns.rx_frames, drops, stats.ignored,
-                     stats.limited, stats.cancelled);
-    return n < PROTO_REPLY_MAX ? (size_t)n : PROTO_REPLY_MAX - 1;
+    const struct proto_counter c[] = {
+        {"requests", stats.requests},       {"ok", stats.ok},
+        {"errors", stats.errors},           {"busy", stats.busy},
+        {"cache_hits", stats.cache_hits},   {"task_faults", stats.task_faults},
+        {"rx_frames", ns.rx_frames},        {"dropped", drops},
+        {"ignored", stats.ignored},         {"limited", stats.limited},
+        {"cancelled", stats.cancelled},     {"refused", stats.refused},
+        {"auth_failed", stats.auth_failed}, {"replayed", stats.replayed},
+    };
+    return proto_format_stats(out, req->id, c, sizeof(c) / sizeof(c[0]));
 }
 
 /* An error reply about a bad request: counted, and sent unless over the rate limit (anyone can
  * send bad requests as fast as the wire goes, from any address they like). */
-static void reply_error(const struct tf_udp_peer *to, const char *id, const char *why)
+static void reply_error(const struct pending *to, const char *id, const char *why)
 {
     char out[PROTO_REPLY_MAX];
     stats.errors++;
@@ -204,7 +257,7 @@ static void reply_error(const struct tf_udp_peer *to, const char *id, const char
         stats.limited++;
         return;
     }
-    reply(to, out, proto_format_err(out, id, why));
+    reply(to, id, out, proto_format_err(out, id, why));
 }
 
 /* The cached reply to this request (1, sent), an error for an id reused for another request
@@ -215,10 +268,10 @@ static int answer_from_cache(const struct pending *p, const struct proto_request
     switch (proto_cache_find(&cache, p->from.ip, p->from.port, req, &hit)) {
     case PROTO_CACHE_HIT:
         stats.cache_hits++;
-        reply(&p->from, hit->reply, hit->len);
+        reply(p, req->id, hit->reply, hit->len);
         return 1;
     case PROTO_CACHE_CONFLICT:
-        reply_error(&p->from, req->id, "id already used for another request; use a fresh id");
+        reply_error(p, req->id, "id already used for another request; use a fresh id");
         return 1;
     default:
         return 0;
@@ -236,20 +289,21 @@ static int same_peer(const struct tf_udp_peer *a, const struct tf_udp_peer *b)
     return a->ip == b->ip && a->port == b->port;
 }
 
-static void reply_cancelled(const struct tf_udp_peer *to, const char *id)
+static void reply_cancelled(const struct pending *to, const char *id)
 {
     char out[PROTO_REPLY_MAX];
     int n = snprintf(out, sizeof(out), "ok id=%s cancelled\n", id);
-    reply(to, out, (size_t)n);
+    reply(to, id, out, (size_t)n);
 }
 
 /* "cancel id=ID": ends the running request or drops a queued one, if the same client (address
  * and port) sent it with that id; the request gets "err id=ID cancelled". */
 static void cancel(const struct pending *p, const struct proto_request *req)
 {
-    if (running.active && same_peer(&running.from, &p->from) && !strcmp(running.req.id, req->id)) {
+    if (running.active && same_peer(&running.from.from, &p->from) &&
+        !strcmp(running.req.id, req->id)) {
         __atomic_store_n(&running.cancel, 1, __ATOMIC_RELAXED);
-        reply_cancelled(&p->from, req->id);
+        reply_cancelled(p, req->id);
         return; /* the request's own reply follows when its running pieces are done */
     }
     for (unsigned i = 0; i < queue_len; i++) {
@@ -261,20 +315,20 @@ static void cancel(const struct pending *p, const struct proto_request *req)
             continue;
         stats.requests++;
         stats.cancelled++;
-        reply(&q->from, out, proto_format_err(out, req->id, "cancelled"));
+        reply(q, req->id, out, proto_format_err(out, req->id, "cancelled"));
         for (unsigned j = i; j + 1 < queue_len; j++)
             queue[(queue_head + j) % QUEUE_MAX] = queue[(queue_head + j + 1) % QUEUE_MAX];
         queue_len--;
-        reply_cancelled(&p->from, req->id);
+        reply_cancelled(p, req->id);
         return;
     }
-    reply_error(&p->from, req->id, "nothing to cancel with this id");
+    reply_error(p, req->id, "nothing to cancel with this id");
 }
 
 /* 1 when `req` from p's sender carries the id of the request being computed. */
 static int is_running(const struct pending *p, const struct proto_request *req)
 {
-    return running.active && *req->id && same_peer(&running.from, &p->from) &&
+    return running.active && *req->id && same_peer(&running.from.from, &p->from) &&
            !strcmp(running.req.id, req->id);
 }
 
@@ -282,7 +336,7 @@ static int is_running(const struct pending *p, const struct proto_request *req)
 static _Noreturn void quit(const struct pending *p)
 {
     char out[] = "bye\n";
-    reply(&p->from, out, sizeof(out) - 1);
+    reply(p, "", out, sizeof(out) - 1);
     printf("primes: quit\n");
     exit(0); /* the runtime sends what the NIC still holds before the guest ends */
 }
@@ -297,7 +351,7 @@ static int answer_now(const struct pending *p)
         quit(p);
     if (p->too_long || proto_parse(p->msg, p->len, &req, why, sizeof(why))) {
         stats.requests++;
-        reply_error(&p->from, p->too_long ? "" : req.id, p->too_long ? "request too long" : why);
+        reply_error(p, p->too_long ? "" : req.id, p->too_long ? "request too long" : why);
         return 1;
     }
     if (req.verb == PROTO_CANCEL) {
@@ -307,12 +361,17 @@ static int answer_now(const struct pending *p)
     }
     const struct proto_cache_entry *hit;
     int cached = proto_cache_find(&cache, p->from.ip, p->from.port, &req, &hit) != PROTO_CACHE_MISS;
-    if (req.verb == PROTO_PRIMES && !cached && !is_running(p, &req))
-        return 0;
+    if (req.verb == PROTO_PRIMES && !cached && !is_running(p, &req)) {
+        if (p->sealed || p->wire_len >= proto_ok_bound(&req))
+            return 0;
+        stats.requests++; /* its answer could not be sent: it is not computed */
+        refuse(p, req.id);
+        return 1;
+    }
     stats.requests++;
     if (is_running(p, &req)) {
         if (!proto_request_same(&running.req, &req))
-            reply_error(&p->from, req.id, "id already used for another request; use a fresh id");
+            reply_error(p, req.id, "id already used for another request; use a fresh id");
         return 1; /* a retry of the request being computed: its reply is on the way */
     }
     if (answer_from_cache(p, &req))
@@ -320,9 +379,9 @@ static int answer_now(const struct pending *p)
     if (req.verb == PROTO_PING) {
         int n = snprintf(out, sizeof(out), "pong id=%s cpus=%u\n", *req.id ? req.id : "-",
                          tf_cpu_count());
-        reply(&p->from, out, (size_t)n);
+        reply(p, req.id, out, (size_t)n);
     } else {
-        reply(&p->from, out, format_stats(out, &req));
+        reply(p, req.id, out, format_stats(out, &req));
     }
     return 1;
 }
@@ -342,10 +401,10 @@ static void handle(const struct pending *p)
             "too much work: N x L x sqrt(L) (trial) or N x 64L (sieve) must be at most %" PRIu64
             " (tf.max_work)",
             max_work);
-        reply_error(&p->from, req.id, why);
+        reply_error(p, req.id, why);
         return;
     }
-    running.from = p->from;
+    running.from = *p;
     running.req = req;
     __atomic_store_n(&running.cancel, 0, __ATOMIC_RELAXED);
     running.active = 1;
@@ -355,7 +414,7 @@ static void handle(const struct pending *p)
     size_t len;
     if (rc == 1) {
         stats.cancelled++;
-        reply(&p->from, out, proto_format_err(out, req.id, "cancelled"));
+        reply(p, req.id, out, proto_format_err(out, req.id, "cancelled"));
         return; /* not cached: a retry computes again */
     }
     if (rc) {
@@ -366,22 +425,46 @@ static void handle(const struct pending *p)
         len = proto_format_ok(out, &req, &r);
     }
     proto_cache_put(&cache, p->from.ip, p->from.port, &req, out, len);
-    reply(&p->from, out, len);
+    reply(p, req.id, out, len);
+}
+
+/* With a key: 1 when the datagram in p carries a valid MAC and a t this client has not used,
+ * which is then taken off the message (p->len) and kept for the reply; 0 (counted) otherwise.
+ * The window moves only for datagrams whose MAC is right (RFC 4303 section 3.4.3). */
+static int authentic(struct pending *p)
+{
+    size_t inner;
+    if (p->too_long || auth_open(&key, AUTH_REQUEST, p->msg, p->len, &inner, &p->t) != AUTH_OK) {
+        stats.auth_failed++;
+        return 0;
+    }
+    if (!auth_replay_fresh(&replay, p->from.ip, p->from.port, p->t)) {
+        stats.replayed++;
+        return 0;
+    }
+    auth_replay_record(&replay, p->from.ip, p->from.port, p->t);
+    p->sealed = 1;
+    p->len = inner;
+    return 1;
 }
 
 /* Receives one datagram into `p`: its length, or a negative TF_E* code (TF_EAGAIN when none was
- * waiting and timeout_ns is TF_UDP_NONBLOCK). */
+ * waiting and timeout_ns is TF_UDP_NONBLOCK). With a key, only authentic datagrams come back. */
 static int receive(struct pending *p, uint64_t timeout_ns)
 {
     for (;;) {
         int n = tf_udp_recv(sock, p->msg, sizeof(p->msg), &p->from, timeout_ns);
         p->too_long = n == TF_EMSGSIZE;
-        p->len = n >= 0 ? (size_t)n : 0;
+        p->len = p->wire_len = n >= 0 ? (size_t)n : p->too_long ? sizeof(p->msg) : 0;
+        p->sealed = 0;
         if (n < 0 && !p->too_long)
             return n;
-        if (proto_may_answer(p->msg, p->len, p->from.port, own_port))
+        if (!proto_may_answer(p->msg, p->len, p->from.port, own_port)) {
+            stats.ignored++; /* a reply, or from a service port: answering could start a loop */
+            continue;
+        }
+        if (!keyed || authentic(p))
             return (int)p->len;
-        stats.ignored++; /* a reply, or from a service port: answering could start a loop */
     }
 }
 
@@ -402,8 +485,39 @@ static void serve_meanwhile(void)
         int parsed = !proto_parse(p.msg, p.len, &req, why, sizeof(why));
         stats.requests++;
         stats.busy++;
-        reply(&p.from, out, proto_format_busy(out, parsed ? req.id : ""));
+        reply(&p, parsed ? req.id : "", out, proto_format_busy(out, parsed ? req.id : ""));
     }
+}
+
+/* tf.key_module=NAME or tf.key=HEX: the key; tf.t_min=T: the replay floor at start
+ * (docs/protocol.md). A key that is missing or malformed stops the server rather than let it
+ * serve without one. */
+static int load_key(void)
+{
+    const char *o = tf_option("t_min"), *name = tf_option("key_module"), *text = tf_option("key");
+    char why[120];
+    size_t len = text ? strlen(text) : 0;
+    auth_replay_init(&replay, o ? strtoull(o, NULL, 10) : 0);
+    if (name && text) {
+        fprintf(stderr, "primes: give tf.key_module or tf.key, not both\n");
+        return -1;
+    }
+    if (name && !(text = tf_module_find(name, &len))) {
+        fprintf(stderr,
+                "primes: tf.key_module=%s: no boot module of that name (tf-run --module "
+                "PATH=%s)\n",
+                name, name);
+        return -1;
+    }
+    if (!text)
+        return 0;
+    if (auth_key_parse(&key, text, len, why, sizeof(why))) {
+        fprintf(stderr, "primes: %s%s: %s\n", name ? "the key module " : "tf.key", name ? name : "",
+                why);
+        return -1;
+    }
+    keyed = 1;
+    return 0;
 }
 
 int main(void)
@@ -419,8 +533,10 @@ int main(void)
     if (o)
         queue_max =
             (unsigned)strtoul(o, NULL, 10) < QUEUE_MAX ? (unsigned)strtoul(o, NULL, 10) : QUEUE_MAX;
+    if (load_key())
+        return 1;
     o = tf_option("allow_quit");
-    allow_quit = o && !strcmp(o, "1");
+    allow_quit = o ? !strcmp(o, "1") : keyed; /* a key holder may end the guest unless told not */
     o = tf_option("max_work");
     if (o)
         max_work = strtoull(o, NULL, 10); /* its form was checked at boot */
@@ -440,9 +556,9 @@ int main(void)
     struct tf_net_config cfg;
     tf_net_config(&cfg);
     printf("primes: listening on %" PRIu32 ".%" PRIu32 ".%" PRIu32 ".%" PRIu32
-           ":%lu with %u CPUs\n",
+           ":%lu with %u CPUs%s\n",
            cfg.ip >> 24, (cfg.ip >> 16) & 255, (cfg.ip >> 8) & 255, cfg.ip & 255, port,
-           tf_cpu_count());
+           tf_cpu_count(), keyed ? ", requests authenticated" : "");
     fflush(stdout);
     for (;;) {
         struct pending p;

@@ -168,3 +168,21 @@ int acpi_find(const struct acpi_root *root, const char *sig, struct acpi_table *
     }
     return found ? 0 : -ENOENT;
 }
+
+int acpi_find_dsdt(const struct acpi_root *root, struct acpi_table *out)
+{
+    struct acpi_table fadt;
+    if (acpi_find(root, ACPI_FADT_SIGNATURE_TEXT, &fadt) < 0 ||
+        fadt.length < ACPI_FADT_DSDT + sizeof(uint32_t))
+        return -ENOENT;
+    uint64_t addr = acpi_get32(fadt.data + ACPI_FADT_DSDT);
+    if (fadt.length >= ACPI_FADT_X_DSDT + sizeof(uint64_t) &&
+        acpi_get64(fadt.data + ACPI_FADT_X_DSDT))
+        addr = acpi_get64(fadt.data + ACPI_FADT_X_DSDT);
+    uint32_t length;
+    const uint8_t *t = map_table(root->map, root->ctx, addr, &length);
+    if (!t || memcmp(t + ACPI_SDT_SIGNATURE, ACPI_DSDT_SIGNATURE_TEXT, ACPI_SDT_SIGNATURE_LEN))
+        return -ENOENT;
+    *out = (struct acpi_table){addr, t, length, acpi_sum(t, length) == 0};
+    return 0;
+}

@@ -99,4 +99,8 @@ struct acpi_table {
  * mapped, or whose length is below the header size, are skipped. Returns 0, or -ENOENT. */
 int acpi_find(const struct acpi_root *root, const char *sig, struct acpi_table *out);
 
+/* The DSDT, which the FADT names (its X_DSDT when set, else DSDT), its whole length mapped.
+ * Returns 0, or -ENOENT when there is no FADT or the address holds no readable "DSDT". */
+int acpi_find_dsdt(const struct acpi_root *root, struct acpi_table *out);
+
 #endif

@@ -151,15 +151,41 @@
 #define ACPI_MCFG_RESERVED       12 /* 32-bit */
 #define ACPI_MCFG_ENTRY_SIZE     16
 
-/* Fixed ACPI Description Table "FACP" (5.2.9): where the DSDT is */
-#define ACPI_FADT_SIGNATURE_TEXT "FACP"
-#define ACPI_FADT_DSDT           40  /* 32-bit physical address */
-#define ACPI_FADT_X_DSDT         140 /* 64-bit physical address (ACPI 2.0+; wins when nonzero) */
-#define ACPI_DSDT_SIGNATURE_TEXT "DSDT"
+/* Fixed ACPI Description Table "FACP" (5.2.9, table 5.9): where the DSDT is, and the PM1
+ * control registers the sleep states are entered through (4.8.3.2.1) */
+#define ACPI_FADT_SIGNATURE_TEXT  "FACP"
+#define ACPI_FADT_DSDT            40         /* 32-bit physical address */
+#define ACPI_FADT_PM1A_CNT_BLK    64         /* 32-bit port of the PM1a control register block */
+#define ACPI_FADT_PM1B_CNT_BLK    68         /* 32-bit port of PM1b's; 0: there is none */
+#define ACPI_FADT_PM1_CNT_LEN     89         /* 8-bit: bytes of each control block (>= 2) */
+#define ACPI_FADT_FLAGS           112        /* 32-bit fixed feature flags */
+#define ACPI_FADT_HW_REDUCED_ACPI (1u << 20) /* no fixed hardware: no PM1 blocks (ACPI 5.0+) */
+#define ACPI_FADT_X_DSDT          140 /* 64-bit physical address (ACPI 2.0+; wins when nonzero) */
+#define ACPI_FADT_X_PM1A_CNT_BLK  172 /* Generic Address of PM1a control (ACPI 2.0+; wins) */
+#define ACPI_FADT_X_PM1B_CNT_BLK  184 /* Generic Address of PM1b control */
+#define ACPI_DSDT_SIGNATURE_TEXT  "DSDT"
 
-/* AML encodings the PCI host bridge scan recognises (20.2): a buffer object is BufferOp,
- * PkgLength, BufferSize (an integer term), then its bytes */
+/* Generic Address Structure (5.2.3.2, table 5.1) */
+#define ACPI_GAS_SPACE_ID        0 /* address space: */
+#define ACPI_GAS_SPACE_SYSTEM_IO 1
+#define ACPI_GAS_BIT_WIDTH       1
+#define ACPI_GAS_BIT_OFFSET      2
+#define ACPI_GAS_ACCESS_SIZE     3
+#define ACPI_GAS_ADDRESS         4 /* 64-bit */
+#define ACPI_GAS_SIZE            12
+
+/* PM1 control register (4.8.3.2.1, table 4.13): SLP_EN starts the sleep state in SLP_TYP */
+#define ACPI_PM1_CNT_MIN_LEN 2
+#define ACPI_SLP_TYP_MAX     7 /* SLP_TYP is 3 bits */
+#define ACPI_PORT_MAX        0xFFFF
+
+/* AML encodings the PCI host bridge scan and the \_S5 search recognise (20.2): a buffer object
+ * is BufferOp, PkgLength, BufferSize (an integer term), then its bytes; a package is
+ * PackageOp, PkgLength, NumElements (a byte), then its elements */
 #define ACPI_AML_NAME_OP          0x08
+#define ACPI_AML_PACKAGE_OP       0x12
+#define ACPI_AML_ROOT_CHAR        0x5C /* RootChar: a name from the namespace root, as in \_S5 */
+#define ACPI_AML_ONES_OP          0xFF
 #define ACPI_AML_METHOD_OP        0x14 /* PkgLength, NameString, MethodFlags, TermList */
 #define ACPI_AML_RETURN_OP        0xA4
 #define ACPI_AML_QWORD_PREFIX     0x0E

@@ -3,6 +3,7 @@
 #include "pcihost.h"
 #include "acpi.h"
 #include "acpi_tables.h"
+#include "aml.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,23 +14,6 @@
 struct span {
     size_t start, end;
 };
-
-/* PkgLength at `at` (20.2.4): the total, which counts its own bytes. 0 when malformed. */
-static size_t pkg_length(const uint8_t *p, size_t len, size_t at, size_t *bytes)
-{
-    if (at >= len)
-        return 0;
-    unsigned follow = ACPI_AML_PKGLEN_BYTES(p[at]);
-    *bytes = 1 + follow;
-    if (at + *bytes > len)
-        return 0;
-    if (follow == 0)
-        return ACPI_AML_PKGLEN_SHORT(p[at]);
-    size_t n = ACPI_AML_PKGLEN_NIBBLE(p[at]);
-    for (unsigned i = 0; i < follow; i++)
-        n |= (size_t)p[at + 1 + i] << (4 + 8 * i);
-    return n;
-}
 
 /* The integer term after PkgLength: how many bytes it takes, or 0 when it is not a constant. */
 static size_t size_term(const uint8_t *p, size_t len, size_t at)
@@ -54,7 +38,7 @@ static size_t size_term(const uint8_t *p, size_t len, size_t at)
 /* The bytes of the buffer object whose BufferOp is at `at`; 0 when it is not one. */
 static int buffer_at(const uint8_t *p, size_t len, size_t at, struct span *out)
 {
-    size_t lead = 0, total = pkg_length(p, len, at + 1, &lead);
+    size_t lead = 0, total = aml_pkg_length(p, len, at + 1, &lead);
     if (total < lead || at + 1 + total > len)
         return 0;
     size_t term = size_term(p, len, at + 1 + lead);
@@ -148,28 +132,6 @@ static int template_at(const uint8_t *p, struct span s, struct pcihost_info *inf
     return 0; /* no End Tag */
 }
 
-/* An integer constant at `at` (ZeroOp, OneOp or a prefixed byte to qword); 0 when none. */
-static int integer_at(const uint8_t *p, size_t len, size_t at, uint64_t *value)
-{
-    if (at >= len)
-        return 0;
-    if (p[at] == ACPI_AML_ZERO_OP || p[at] == ACPI_AML_ONE_OP) {
-        *value = p[at];
-        return 1;
-    }
-    unsigned bytes = p[at] == ACPI_AML_BYTE_PREFIX    ? 1
-                     : p[at] == ACPI_AML_WORD_PREFIX  ? 2
-                     : p[at] == ACPI_AML_DWORD_PREFIX ? 4
-                     : p[at] == ACPI_AML_QWORD_PREFIX ? 8
-                                                      : 0;
-    if (!bytes || at + 1 + bytes > len)
-        return 0;
-    *value = 0;
-    for (unsigned i = 0; i < bytes; i++)
-        *value |= (uint64_t)p[at + 1 + i] << 8 * i;
-    return 1;
-}
-
 /* Method (_CBA) { Return (<integer>) }: a MethodOp and a PkgLength of k bytes before the name,
  * the lead byte announcing k - 1 followers; MethodFlags and ReturnOp after it. */
 static int cba_method(const uint8_t *p, size_t len, size_t name, uint64_t *value)
@@ -179,7 +141,7 @@ static int cba_method(const uint8_t *p, size_t len, size_t name, uint64_t *value
         return 0;
     for (size_t k = 1; k <= ACPI_AML_PKGLEN_MAX_BYTES && k < name; k++)
         if (p[name - k - 1] == ACPI_AML_METHOD_OP && ACPI_AML_PKGLEN_BYTES(p[name - k]) == k - 1)
-            return integer_at(p, len, ret + 1, value);
+            return aml_integer(p, len, ret + 1, value, NULL);
     return 0;
 }
 
@@ -189,7 +151,8 @@ static uint64_t find_cba(const uint8_t *p, size_t len)
         uint64_t value;
         if (memcmp(p + at, "_CBA", ACPI_AML_NAME_SEG_LEN))
             continue;
-        if (p[at - 1] == ACPI_AML_NAME_OP && integer_at(p, len, at + ACPI_AML_NAME_SEG_LEN, &value))
+        if (p[at - 1] == ACPI_AML_NAME_OP &&
+            aml_integer(p, len, at + ACPI_AML_NAME_SEG_LEN, &value, NULL))
             return value;
         if (cba_method(p, len, at, &value))
             return value;

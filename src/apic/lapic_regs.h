@@ -19,6 +19,8 @@
 #define LAPIC_TPR                0x080 /* task priority: 0 accepts every vector */
 #define LAPIC_EOI                0x0B0 /* write 0: end of interrupt */
 #define LAPIC_SVR                0x0F0 /* spurious-interrupt vector and software enable */
+#define LAPIC_ISR                0x100 /* in service: 8 registers of 32 vectors, 0x10 apart */
+#define LAPIC_ISR_STRIDE         0x010
 #define LAPIC_ESR                0x280 /* error status */
 #define LAPIC_ICR_LO             0x300 /* interrupt command, low half (x2APIC: the whole 64-bit ICR) */
 #define LAPIC_ICR_HI             0x310 /* xAPIC: destination in bits 31:24 */
@@ -34,6 +36,7 @@
 #define LAPIC_X2APIC_MSR(offset) (0x800 + ((offset) >> 4))
 
 #define LAPIC_XAPIC_ID_SHIFT         24
+#define LAPIC_VECTOR_MIN             16 /* fixed interrupts below it are illegal (SDM vol. 3A 11.5.3) */
 #define LAPIC_SVR_ENABLE             (1u << 8)
 #define LAPIC_LVT_MASKED             (1u << 16)
 #define LAPIC_LVT_TIMER_ONESHOT      (0u << 17) /* timer mode, bits 18:17 (SDM vol. 3A 11.5.4) */

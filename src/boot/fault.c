@@ -25,7 +25,8 @@ int fault_init_cpu(void)
     ctx->armed = 0;
     ctx->rsp = 0;
     self->fault = ctx;
+    /* The recovery resumes with GS = self, whatever the task did to GS. */
     long rc = usys_call(KABI_SYS_FAULT_SETUP, (long)&ctx->armed, (long)fault_recover_entry,
-                        (long)(stack + RECOVERY_STACK_SIZE), 0);
+                        (long)(stack + RECOVERY_STACK_SIZE), (long)self);
     return rc < 0 ? (int)rc : 0;
 }

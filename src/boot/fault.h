@@ -1,13 +1,19 @@
 /* CPL3: running a function so that a CPU exception inside it ends the call instead of the
  * machine (src/boot/fault.c, fault_call.S). The scheduler runs every task through fault_call.
  *
- * Mechanism: each CPU registers with the core (KABI_SYS_FAULT_SETUP) a word it sets while a
- * call is in progress and a recovery entry point with its own small stack. On an exception at
- * CPL3 while the word is set, the core does not report and exit; it resumes the CPU at the
- * recovery entry with the fault's vector, error code, RIP and CR2 (src/core/kfault.c). The
- * recovery code stores them, restores the stack pointer and callee-saved registers fault_call
- * saved on entry (like longjmp) and returns -1 from fault_call. Faults at CPL0, double faults,
- * NMIs and machine checks are never recovered. No system call per call: arming is a store. */
+ * Mechanism: each CPU registers with the core (KABI_SYS_FAULT_SETUP), once, a word it sets while
+ * a call is in progress, a recovery entry point with its own small stack, and its per-CPU block
+ * as the GS base to recover with. On an exception at CPL3 while the word is set, the core does
+ * not report and exit; it clears the word, puts the runtime's GS base back and resumes the CPU
+ * at the recovery entry with the fault's vector, error code, RIP and CR2 (src/core/kfault.c).
+ * The recovery code stores them, restores the stack pointer and callee-saved registers
+ * fault_call saved on entry (like longjmp) and returns -1 from fault_call. Faults at CPL0,
+ * double faults, NMIs and machine checks are never recovered. No system call per call: arming
+ * is a store.
+ *
+ * GS is the runtime's: a function that returns with another GS base (a selector load,
+ * KABI_SYS_SET_USER_GS, WRGSBASE) is ended as if it had faulted, with the page fault of reading
+ * through its GS or a general-protection fault, and the CPU gets its GS back. */
 #ifndef TF_BOOT_FAULT_H
 #define TF_BOOT_FAULT_H
 

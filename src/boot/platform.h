@@ -13,6 +13,8 @@
 
 /* ACPI PM1 control register: SLP_EN starts the sleep state in SLP_TYP (ACPI 6.5, 4.8.3.2.1) */
 #define PLAT_ACPI_PM1_SLP_TYP_SHIFT 10
+#define PLAT_ACPI_PM1_SLP_TYP_MASK  (7u << PLAT_ACPI_PM1_SLP_TYP_SHIFT)
 #define PLAT_ACPI_PM1_SLP_EN        (1u << 13)
+#define PLAT_ACPI_SLP_TYP_MAX       7
 
 #endif

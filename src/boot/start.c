@@ -9,6 +9,7 @@
 #include "percpu.h"
 #include "platform.h"
 #include "park.h"
+#include "poweroff.h"
 #include "runtime.h"
 #include "smp.h"
 #include "usys.h"
@@ -104,6 +105,33 @@ static void read_boot_information(uint32_t magic, uint64_t info)
         runtime_heap_init(start, end);
 }
 
+/* Where RAM ends below 4 GiB: the end of the highest available region of the memory map, and at
+ * least the image's end. */
+static uint64_t ram_end(void)
+{
+    uint64_t end = (uintptr_t)__image_end;
+    for (size_t i = 0; i < runtime_boot.nregions; i++) {
+        const struct bootinfo_region *r = &runtime_boot.regions[i];
+        uint64_t top = r->base + r->length;
+        if (r->type != MB_MEMORY_AVAILABLE || r->base >= PLAT_MAPPED_LIMIT)
+            continue;
+        top = top > PLAT_MAPPED_LIMIT || top < r->base ? PLAT_MAPPED_LIMIT : top;
+        end = top > end ? top : end;
+    }
+    return end;
+}
+
+/* Start-up is over before the first line of the program runs (its constructors included): the
+ * core refuses the calls that change the platform under every CPU from now on (kabi.h,
+ * [start-up]) and never makes RAM uncached. */
+static void startup_done(void)
+{
+    if (usys_call(KABI_SYS_STARTUP_DONE, (long)ram_end(), 0, 0, 0) != 0) {
+        say("taskfarm: the core refused to end start-up\n");
+        usys_exit(KABI_EXIT_PANIC);
+    }
+}
+
 extern const struct tf_option_decl __start_tf_options[] __attribute__((weak));
 extern const struct tf_option_decl __stop_tf_options[] __attribute__((weak));
 
@@ -184,6 +212,8 @@ _Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry
     guard_boot_stack();
     smp_start();
     sched_init();
+    poweroff_init();
+    startup_done();
     __libc_init_array();
     runtime_tsc_main = x86_rdtsc();
     exit(main(argc, argv));

@@ -32,11 +32,6 @@ static inline long usys_set_user_gs(void *base)
     return usys_call(KABI_SYS_SET_USER_GS, (long)base, 0, 0, 0);
 }
 
-static inline long usys_set_poweroff(unsigned port, unsigned value)
-{
-    return usys_call(KABI_SYS_SET_POWEROFF, (long)port, (long)value, 0, 0);
-}
-
 static inline long usys_kvmclock(void *pvclock)
 {
     return usys_call(KABI_SYS_KVMCLOCK, (long)pvclock, 0, 0, 0);

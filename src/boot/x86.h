@@ -62,6 +62,15 @@
  * IOPL and IF alone; IRETQ at CPL0 would not) */
 #define X86_RFLAGS_USER   0x40DD5 /* CF PF AF ZF SF TF DF OF AC */
 #define X86_MXCSR_DEFAULT 0x1F80  /* all SSE exceptions masked, round to nearest */
+/* MXCSR: exception flags in bits 5:0, their masks 7 bits above (SDM vol. 1 10.2.3) */
+#define X86_MXCSR_FLAGS      0x3F
+#define X86_MXCSR_MASK_SHIFT 7
+/* FXSAVE's 512-byte area (16-aligned) holds MXCSR at byte 24 (SDM vol. 1 10.5.1, table 10-2) */
+#define X86_FXSAVE_SIZE  512
+#define X86_FXSAVE_ALIGN 16
+#define X86_FXSAVE_MXCSR 24
+/* x87 status word: ES, an unmasked exception is pending (SDM vol. 1 8.1.3) */
+#define X86_FSW_ES X86_BIT(7)
 
 /* CPUID leaves and the bits we test */
 #define X86_CPUID_VENDOR       0x0        /* EAX max basic leaf; EBX/EDX/ECX vendor string */
@@ -169,8 +178,10 @@
 #define X86_VEC_SS     12 /* stack-segment fault */
 #define X86_VEC_GP     13 /* general protection */
 #define X86_VEC_PF     14 /* page fault */
+#define X86_VEC_MF     16 /* x87 floating-point error */
 #define X86_VEC_AC     17 /* alignment check */
 #define X86_VEC_MC     18 /* machine check */
+#define X86_VEC_XM     19 /* SIMD floating-point exception */
 #define X86_VEC_CP     21 /* control protection */
 #define X86_EXCEPTIONS 32
 /* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30 */

@@ -26,15 +26,23 @@ kisr_stubs:
         .set    vec, 0
         .rept   X86_EXCEPTIONS
         .balign ISR_STUB_SIZE
+1:
         .if     vec == X86_VEC_PF
         jmp     kpage_fault_entry
         .else
-        .if     !X86_VEC_HAS_ERRCODE(vec)
-        pushq   $0
+        /* An interrupt on a vector whose exception has an error code (an MSI may name any vector
+         * from 16 up) pushes none. In 64-bit mode the CPU aligns RSP to 16 bytes before it
+         * pushes the frame (SDM vol. 3A 7.14.2): 5 words without an error code, 6 with one,
+         * so bit 3 of RSP tells which of the two frames this is. */
+        .if     X86_VEC_HAS_ERRCODE(vec)
+        testb   $8, %spl
+        jz      2f
         .endif
-        pushq   $vec
+        pushq   $0
+2:      pushq   $vec
         jmp     isr_common
         .endif
+        .org    1b + ISR_STUB_SIZE      /* an error when a stub outgrows its slot */
         .set    vec, vec + 1
         .endr
 
@@ -135,7 +143,10 @@ kpf_syscall:
         swapgs
         addq    $8, %rsp                /* error code */
         iretq
-1:      pushq   $X86_VEC_PF
+1:      testb   $8, %spl                /* an interrupt on vector 14: no error code (above) */
+        jz      2f
+        pushq   $0
+2:      pushq   $X86_VEC_PF
         jmp     isr_common
 
 /* Parking and waking are what a task hand-off costs in the core, and where CPL0 is emulated

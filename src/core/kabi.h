@@ -19,31 +19,36 @@
 #define KABI_GDT_ENTRIES (KABI_SEL_TSS0 / 8 + 2 * TF_MAX_CPUS)
 
 /* System calls: SYSCALL with the number in RAX, arguments in RDI, RSI, RDX, R10; result in RAX
- * (negative errno on failure). RCX, R8, R9, R11 and the argument registers are clobbered. */
+ * (negative errno on failure). RCX, R8, R9, R11 and the argument registers are clobbered.
+ * [start-up]: only while the runtime starts, before KABI_SYS_STARTUP_DONE (and so before main
+ * and any task); -KABI_EPERM afterwards. They change the platform under every CPU. */
 /* clang-format off */
 #define KABI_SYS_WRITE          0 /* (buf, len): console write; returns len */
 #define KABI_SYS_EXIT           1 /* (code): leave the virtual machine; does not return */
-#define KABI_SYS_SET_USER_GS    2 /* (base): this CPU's GS base at CPL3 */
-#define KABI_SYS_SET_POWEROFF   3 /* (port, value): ACPI PM1a control write, used without exit device */
-#define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0, for the test suite */
-#define KABI_SYS_KVMCLOCK       5 /* (struct pvclock_vcpu_time_info *): enable; NULL: disable */
-#define KABI_SYS_PIT_CALIBRATE  6 /* (): TSC ticks while the 8254 counts PIT_CALIBRATE_TICKS */
-#define KABI_SYS_SMP_SETUP      7 /* (struct kabi_smp_setup *): CPU table, LAPIC, trampoline; returns 1 in x2APIC mode */
-#define KABI_SYS_SMP_START      8 /* (cpu, KABI_SMP_INIT or KABI_SMP_SIPI): one step of INIT-SIPI-SIPI */
+#define KABI_SYS_SET_USER_GS    2 /* (base below 4 GiB): this CPU's GS base at CPL3 */
+#define KABI_SYS_SET_POWEROFF   3 /* [start-up] (pm1a_port, slp_typ_a, pm1b_port or 0, slp_typ_b): ACPI S5,
+                                     entered on exit when there is no exit device; once */
+#define KABI_SYS_SELFTEST_FAULT 4 /* (vector): raise #DE, #PF or #UD at CPL0; only in the test suite's core
+                                     (built with TF_CORE_TEST_CALLS), -KABI_ENOSYS in any other */
+#define KABI_SYS_KVMCLOCK       5 /* [start-up] (struct pvclock_vcpu_time_info *): enable; NULL: disable */
+#define KABI_SYS_PIT_CALIBRATE  6 /* [start-up] (): TSC ticks while the 8254 counts PIT_CALIBRATE_TICKS */
+#define KABI_SYS_SMP_SETUP      7 /* [start-up] (struct kabi_smp_setup *): CPU table, LAPIC, trampoline; returns 1 in x2APIC mode */
+#define KABI_SYS_SMP_START      8 /* [start-up] (cpu, KABI_SMP_INIT or KABI_SMP_SIPI): one step of INIT-SIPI-SIPI,
+                                     to a CPU that has not come up yet */
 #define KABI_SYS_WAKE           9 /* (cpu): wake-up IPI */
 #define KABI_SYS_PARK          10 /* (const uint32_t *word, seen, KABI_PARK_*): sleep unless *word != seen */
-#define KABI_SYS_GUARD_PAGE    11 /* (addr): unmap one 4 KiB user page above the image */
-#define KABI_SYS_FAULT_SETUP   12 /* (const uint32_t *armed, recover_rip, recover_rsp): see fault.h */
+#define KABI_SYS_GUARD_PAGE    11 /* [start-up] (addr): unmap one 4 KiB user page above the image */
+#define KABI_SYS_FAULT_SETUP   12 /* [start-up] (uint32_t *armed, recover_rip, recover_rsp, gs_base): below */
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
-#define KABI_SYS_READ_ONLY     14 /* (addr, len): 2 MiB-aligned user pages above the image become read-only */
-/* 15: reserved */
+#define KABI_SYS_READ_ONLY     14 /* [start-up] (addr, len): 2 MiB-aligned user pages above the image become read-only */
+#define KABI_SYS_STARTUP_DONE  15 /* [start-up] (ram_end): start-up is over; RAM ends at ram_end below 4 GiB */
 /* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
  * registers; these are only the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
 #define KABI_SYS_PCI_WRITE     17 /* (KABI_PCI_ADDRESS, width, value): configuration write */
 #define KABI_SYS_PORT_READ     18 /* (port >= KABI_PORT_DEVICE_MIN, width): I/O port read */
 #define KABI_SYS_PORT_WRITE    19 /* (port, width, value): I/O port write */
-#define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB device page becomes user, uncached */
+#define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB device page becomes user, uncached; never RAM */
 #define KABI_SYS_DEV_WAIT      21 /* (const uint16_t *word, seen, timer, KABI_TIMER_*): halt */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
@@ -60,7 +65,8 @@
 #define KABI_PORT_DEVICE_MIN 0x1000
 /* KABI_SYS_MMIO_MAP: where device registers (PCI BARs) may be mapped user-accessible; uncached.
  * Ends below the IOAPIC and LAPIC, which stay supervisor-only. Below it, any 2 MiB user page of
- * the identity map (a PCI Express host's ECAM range or memory window) can be made uncached. */
+ * the identity map at or above the end of RAM (KABI_SYS_STARTUP_DONE's ram_end: a PCI Express
+ * host's ECAM range or memory window) can be made uncached; RAM never. */
 #define KABI_DEVICE_WINDOW_START 0xFE000000
 #define KABI_DEVICE_WINDOW_END   0xFEC00000
 /* KABI_SYS_DEV_WAIT: halts the CPU until an interrupt unless *word != seen (checked with
@@ -82,10 +88,12 @@
  * SIPI vector is its page number). The runtime checks that the memory map says it is free. */
 #define KABI_TRAMPOLINE_ADDR 0x8000
 
-/* KABI_SYS_FAULT_SETUP: a CPU exception raised at CPL3 while *armed is nonzero (all but NMI,
- * double fault and machine check) resumes the CPU at recover_rip on recover_rsp with RDI =
- * vector, RSI = error code, RDX = faulting RIP, RCX = CR2 (page faults, else 0), interrupts on.
- * The core changes nothing else: the runtime disarms. */
+/* KABI_SYS_FAULT_SETUP, once per CPU: a CPU exception raised at CPL3 while *armed is nonzero
+ * (all but NMI, double fault and machine check) resumes the CPU at recover_rip on recover_rsp
+ * with RDI = vector, RSI = error code, RDX = faulting RIP, RCX = CR2 (page faults, else 0),
+ * interrupts on, GS base = gs_base (whatever the faulting code made of GS), and *armed = 0 (so
+ * that a fault in the recovery code is reported, not recovered again and again). The core reads
+ * and writes *armed only while that word is still user-accessible. */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -100,6 +108,7 @@ struct kabi_smp_setup {
 #endif
 
 /* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
+#define KABI_EPERM     1
 #define KABI_EFAULT    14
 #define KABI_ENOMEM    12
 #define KABI_EINVAL    22

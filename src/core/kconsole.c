@@ -14,9 +14,7 @@ static uint32_t console_owner = CONSOLE_UNLOCKED;
 
 static unsigned self_index(void)
 {
-    unsigned index;
-    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(index) : "i"(KCPU_INDEX));
-    return index;
+    return kcore_self()->index;
 }
 
 void kconsole_init(void)

@@ -22,13 +22,14 @@
 #include <stddef.h>
 
 struct kcpu {
-    struct kcpu *self;   /* KCPU_SELF: GS-relative pointer to this structure */
-    uint64_t kstack_top; /* KCPU_KSTACK_TOP: RSP on SYSCALL entry */
-    uint64_t user_rsp;   /* KCPU_USER_RSP: the caller's RSP while in a system call */
-    uint32_t index;      /* KCPU_INDEX: dense CPU index (0 = BSP) */
-    uint32_t in_fault;   /* nonzero while reporting an exception (a second one halts) */
-    const volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
-    uint64_t fault_rip, fault_rsp;        /* where a recovered fault resumes at CPL3 */
+    struct kcpu *self;              /* KCPU_SELF: GS-relative pointer to this structure */
+    uint64_t kstack_top;            /* KCPU_KSTACK_TOP: RSP on SYSCALL entry */
+    uint64_t user_rsp;              /* KCPU_USER_RSP: the caller's RSP while in a system call */
+    uint32_t index;                 /* KCPU_INDEX: dense CPU index (0 = BSP) */
+    uint32_t in_fault;              /* nonzero while reporting an exception (a second one halts) */
+    volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
+    uint64_t fault_rip, fault_rsp;  /* where a recovered fault resumes at CPL3 */
+    uint64_t fault_gs;              /* and with which GS base */
 } __attribute__((aligned(64)));
 
 /* Register state saved by isr.S, lowest address first */
@@ -45,6 +46,10 @@ extern uint64_t kboot_magic, kboot_info, kboot_tsc;
 /* kcpu.c */
 void kcore_init_bsp(void);
 void kcore_cpu_init(unsigned index);
+/* This CPU's struct kcpu, from the stack CPL0 runs on: never through GS, which an interrupt or
+ * NMI may find still holding the base CPL3 chose (the short park path halts without SWAPGS, an
+ * NMI may come before the SYSCALL entry's SWAPGS). */
+struct kcpu *kcore_self(void);
 /* ktrap.c */
 void ktrap(struct trap_frame *frame);
 /* ksyscall.c */
@@ -53,7 +58,7 @@ _Noreturn void kcore_exit(int code);
 int kcore_user_buffer_ok(uint64_t addr, uint64_t len);       /* CPL3 may read it */
 int kcore_user_buffer_writable(uint64_t addr, uint64_t len); /* CPL3 may write it */
 /* kfault.c */
-long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp);
+long kfault_setup(uint64_t armed, uint64_t rip, uint64_t rsp, uint64_t gs);
 int kfault_recover(struct trap_frame *frame);
 /* kpaging.c */
 long kpaging_guard_page(uint64_t addr);
@@ -67,6 +72,8 @@ long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);
 long kdev_port_read(uint64_t port, uint64_t width);
 long kdev_port_write(uint64_t port, uint64_t width, uint64_t value);
 long kdev_mmio_map(uint64_t addr);
+/* Start-up is over: RAM ends at ram_end (below 4 GiB), which MMIO_MAP never makes uncached. */
+void kdev_startup_done(uint64_t ram_end);
 long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);

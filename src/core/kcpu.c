@@ -77,6 +77,22 @@ static void idt_set(unsigned vector, const void *handler, unsigned ist, unsigned
     };
 }
 
+/* Every CPL0 path runs on its CPU's kernel stack or, for a double fault or an NMI, on one of
+ * its IST stacks (entry.S lays them out as arrays indexed by CPU). */
+struct kcpu *kcore_self(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t k = sp - (uintptr_t)kstacks, d = sp - (uintptr_t)kist_df;
+    uintptr_t n = sp - (uintptr_t)kist_nmi;
+    if (k < (uintptr_t)KCORE_KSTACK_SIZE * TF_MAX_CPUS)
+        return &kcpus[k / KCORE_KSTACK_SIZE];
+    if (d < (uintptr_t)KCORE_IST_SIZE * TF_MAX_CPUS)
+        return &kcpus[d / KCORE_IST_SIZE];
+    if (n < (uintptr_t)KCORE_IST_SIZE * TF_MAX_CPUS)
+        return &kcpus[n / KCORE_IST_SIZE];
+    kcore_halt_forever(); /* no CPL0 code runs on any other stack */
+}
+
 static void gdt_set_tss(unsigned index, const struct tss *tss)
 {
     uint64_t base = (uint64_t)(uintptr_t)tss, limit = sizeof(*tss) - 1;

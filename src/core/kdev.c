@@ -20,6 +20,15 @@
 
 extern uint64_t kpd[]; /* pagetables.S: the page directory entries of the low 4 GiB */
 
+/* Below this, a 2 MiB page may hold RAM: the image, the heap, every CPU's data. Until start-up
+ * says where RAM ends, all of the low 4 GiB counts as RAM. */
+static uint64_t ram_end = PLAT_MAPPED_LIMIT;
+
+void kdev_startup_done(uint64_t end)
+{
+    ram_end = end;
+}
+
 static int width_ok(uint64_t width, uint64_t at)
 {
     return (width == 1 || width == 2 || width == 4) && at % width == 0;
@@ -60,16 +69,23 @@ long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value)
     return 0;
 }
 
+/* A device's ports: above the platform's, and all `width` of them below the limit (compared
+ * without adding, which would wrap for a port just below 2^64). */
+static int port_ok(uint64_t port, uint64_t width)
+{
+    return width_ok(width, port) && port >= KABI_PORT_DEVICE_MIN && port <= PORT_LIMIT - width;
+}
+
 long kdev_port_read(uint64_t port, uint64_t width)
 {
-    if (port < KABI_PORT_DEVICE_MIN || port + width > PORT_LIMIT || !width_ok(width, port))
+    if (!port_ok(port, width))
         return -KABI_EINVAL;
     return port_read((uint16_t)port, width);
 }
 
 long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
 {
-    if (port < KABI_PORT_DEVICE_MIN || port + width > PORT_LIMIT || !width_ok(width, port))
+    if (!port_ok(port, width))
         return -KABI_EINVAL;
     port_write((uint16_t)port, width, (uint32_t)value);
     return 0;
@@ -79,13 +95,16 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
  * (supervisor until now, already uncached: pagetables.S), or a 2 MiB user page of the identity
  * map, where a PCI Express host's ECAM range and memory window lie (write-back until now). The
  * core's own pages (supervisor), pages split into 4 KiB ones and anything above 4 GiB are
- * refused. No cache line needs flushing: a device page has not been read through the
- * write-back mapping before it is mapped; on RAM the change only slows the caller. */
+ * refused, and so is RAM: an uncached alias of memory other CPUs cache is a memory-type
+ * conflict (SDM vol. 3A 12.12.4), and the heap of every CPU would run uncached. No cache line
+ * needs flushing: a device page has not been read through the write-back mapping before. */
 long kdev_mmio_map(uint64_t addr)
 {
     int window = addr >= KABI_DEVICE_WINDOW_START && addr < KABI_DEVICE_WINDOW_END;
     if (addr >= PLAT_MAPPED_LIMIT)
         return -KABI_EINVAL;
+    if (!window && (addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) < ram_end)
+        return -KABI_EPERM;
     uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
     if (!window && (*pde & (X86_PTE_U | X86_PTE_PS)) != (X86_PTE_U | X86_PTE_PS))
         return -KABI_EINVAL;

@@ -77,6 +77,14 @@ void klapic_eoi(void)
     lapic_write(LAPIC_EOI, 0);
 }
 
+int klapic_in_service(unsigned vector)
+{
+    if (!x2apic_mode && !xapic)
+        return 0;
+    uint32_t reg = LAPIC_ISR + (vector / 32) * LAPIC_ISR_STRIDE;
+    return (lapic_read(reg) >> (vector % 32)) & 1;
+}
+
 static int xapic_wait_idle(void)
 {
     for (int i = 0; i < XAPIC_SEND_SPINS; i++) {

@@ -13,6 +13,10 @@ int klapic_configure(int x2apic);
 void klapic_enable(void);
 uint32_t klapic_id(void);
 void klapic_eoi(void);
+/* 1 when the LAPIC has an interrupt on `vector` in service (delivered, not yet acknowledged):
+ * how an interrupt on an exception vector is told from the exception. 0 before
+ * klapic_configure. */
+int klapic_in_service(unsigned vector);
 /* Sends an IPI (ICR low bits: delivery mode, vector, level, trigger) to one APIC ID. In xAPIC
  * mode waits for the previous and this command's delivery status (bounded). Returns 0, or
  * -KABI_ETIMEDOUT when the LAPIC never accepted it. */

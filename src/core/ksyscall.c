@@ -8,8 +8,14 @@
 
 extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[];
 
-static uint16_t poweroff_port;  /* ACPI PM1a control block, set once by the runtime */
-static uint16_t poweroff_value; /* SLP_TYP for S5 with SLP_EN */
+/* ACPI S5, set once by the runtime at start-up: the PM1a and PM1b control ports (0: none) and
+ * the sleep type each takes */
+static uint16_t poweroff_port[2];
+static uint16_t poweroff_type[2];
+static int startup_over; /* KABI_SYS_STARTUP_DONE has been called */
+
+/* A [start-up] call (kabi.h): made by the runtime before main, refused once tasks may run. */
+#define STARTUP_ONLY(call) (startup_over ? -KABI_EPERM : (call))
 
 /* A buffer CPL3 may hand us: every page of it present and user-accessible in the page tables
  * (so not page 0, the core's code and data, the AP start-up page, the LAPIC and IOAPIC, a guard
@@ -31,13 +37,32 @@ _Noreturn void kcore_halt_forever(void)
     x86_cli_halt_forever();
 }
 
+/* S5 as ACPICA enters it (ACPI 6.5, 4.8.3.2.1): each control register keeps its other bits and
+ * gets SLP_TYP, then SLP_TYP with SLP_EN; PM1a first, then PM1b. */
+static void acpi_poweroff(void)
+{
+    uint16_t value[2];
+    for (unsigned i = 0; i < 2; i++)
+        value[i] = poweroff_port[i]
+                       ? (uint16_t)((x86_inw(poweroff_port[i]) &
+                                     ~(PLAT_ACPI_PM1_SLP_TYP_MASK | PLAT_ACPI_PM1_SLP_EN)) |
+                                    poweroff_type[i] << PLAT_ACPI_PM1_SLP_TYP_SHIFT)
+                       : 0;
+    for (unsigned i = 0; i < 2; i++)
+        if (poweroff_port[i])
+            x86_outw(poweroff_port[i], value[i]);
+    for (unsigned i = 0; i < 2; i++)
+        if (poweroff_port[i])
+            x86_outw(poweroff_port[i], value[i] | PLAT_ACPI_PM1_SLP_EN);
+}
+
 _Noreturn void kcore_exit(int code)
 {
     if (code < 0 || code > KABI_EXIT_CODE_MAX) /* the runtime keeps user codes in range */
         code = KABI_EXIT_PANIC;
     x86_outl(PLAT_DEBUG_EXIT_PORT, (uint32_t)code);
-    if (poweroff_port)
-        x86_outw(poweroff_port, poweroff_value);
+    if (poweroff_port[0])
+        acpi_poweroff();
     kprintf("\n*** exit(%d): no exit device and no ACPI power-off; halted\n", code);
     kcore_halt_forever();
 }
@@ -58,7 +83,9 @@ static long kcpuid(uint64_t leaf, uint64_t subleaf, uint64_t out)
     return 0;
 }
 
-/* Faults at CPL0 on purpose, so tests can check the core's own exception reports. */
+#ifdef TF_CORE_TEST_CALLS
+/* Faults at CPL0 on purpose, so tests can check the core's own exception reports. Only in the
+ * core the test images link: in any other, CPL3 must not be able to stop the machine from CPL0. */
 static long selftest_fault(long vector)
 {
     switch (vector) {
@@ -81,6 +108,44 @@ static long selftest_fault(long vector)
     }
     }
     return -KABI_EINVAL;
+}
+#else
+static long selftest_fault(long vector)
+{
+    (void)vector;
+    return -KABI_ENOSYS;
+}
+#endif
+
+static long set_poweroff(uint64_t port_a, uint64_t type_a, uint64_t port_b, uint64_t type_b)
+{
+    if (poweroff_port[0] || !port_a || port_a > UINT16_MAX || port_b > UINT16_MAX ||
+        type_a > PLAT_ACPI_SLP_TYP_MAX || type_b > PLAT_ACPI_SLP_TYP_MAX)
+        return -KABI_EINVAL;
+    poweroff_port[1] = (uint16_t)port_b;
+    poweroff_type[0] = (uint16_t)type_a;
+    poweroff_type[1] = (uint16_t)type_b;
+    poweroff_port[0] = (uint16_t)port_a;
+    return 0;
+}
+
+/* INIT resets a CPU wherever it is: only one that has not come up yet (kcore_cpu_init has not
+ * run on it) may be sent a step of the start-up sequence. */
+static long smp_start(uint64_t cpu, uint64_t step)
+{
+    if (cpu < TF_MAX_CPUS && __atomic_load_n(&kcpus[cpu].self, __ATOMIC_ACQUIRE))
+        return -KABI_EPERM;
+    return ksmp_start(cpu, step);
+}
+
+/* From here on the [start-up] calls are refused; MMIO_MAP learns where RAM ends. */
+static long startup_done(uint64_t ram_end)
+{
+    if (ram_end > PLAT_MAPPED_LIMIT)
+        return -KABI_EINVAL;
+    kdev_startup_done(ram_end);
+    startup_over = 1;
+    return 0;
 }
 
 /* Points KVM's clock at a user buffer (the runtime reads the TSC rate from it), or stops it. The
@@ -125,37 +190,39 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_EXIT:
         kcore_exit((int)a0);
     case KABI_SYS_SET_USER_GS:
-        /* Swapped in as GS_BASE when this call returns to CPL3 */
+        /* Swapped in as GS_BASE when this call returns to CPL3. WRMSR raises #GP on a
+         * non-canonical base (SDM vol. 4, IA32_KERNEL_GS_BASE), and nothing is mapped above
+         * 4 GiB anyway. */
+        if ((uint64_t)a0 >= PLAT_MAPPED_LIMIT)
+            return -KABI_EINVAL;
         x86_wrmsr(X86_MSR_KERNEL_GS_BASE, (uint64_t)a0);
         return 0;
     case KABI_SYS_SET_POWEROFF:
-        if (poweroff_port)
-            return -KABI_EINVAL;
-        poweroff_port = (uint16_t)a0;
-        poweroff_value = (uint16_t)a1;
-        return 0;
+        return STARTUP_ONLY(set_poweroff((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3));
     case KABI_SYS_SELFTEST_FAULT:
         return selftest_fault(a0);
     case KABI_SYS_KVMCLOCK:
-        return kvmclock((uint64_t)a0);
+        return STARTUP_ONLY(kvmclock((uint64_t)a0));
     case KABI_SYS_PIT_CALIBRATE:
-        return pit_calibrate();
+        return STARTUP_ONLY(pit_calibrate());
     case KABI_SYS_SMP_SETUP:
-        return ksmp_setup((const struct kabi_smp_setup *)a0);
+        return STARTUP_ONLY(ksmp_setup((const struct kabi_smp_setup *)a0));
     case KABI_SYS_SMP_START:
-        return ksmp_start((uint64_t)a0, (uint64_t)a1);
+        return STARTUP_ONLY(smp_start((uint64_t)a0, (uint64_t)a1));
     case KABI_SYS_WAKE:
         return ksmp_wake((uint64_t)a0);
     case KABI_SYS_PARK:
         return ksmp_park((const uint32_t *)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_GUARD_PAGE:
-        return kpaging_guard_page((uint64_t)a0);
+        return STARTUP_ONLY(kpaging_guard_page((uint64_t)a0));
     case KABI_SYS_READ_ONLY:
-        return kpaging_read_only((uint64_t)a0, (uint64_t)a1);
+        return STARTUP_ONLY(kpaging_read_only((uint64_t)a0, (uint64_t)a1));
     case KABI_SYS_CPUID:
         return kcpuid((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
     case KABI_SYS_FAULT_SETUP:
-        return kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+        return STARTUP_ONLY(kfault_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3));
+    case KABI_SYS_STARTUP_DONE:
+        return STARTUP_ONLY(startup_done((uint64_t)a0));
     case KABI_SYS_PCI_READ:
         return kdev_pci_read((uint64_t)a0, (uint64_t)a1);
     case KABI_SYS_PCI_WRITE:

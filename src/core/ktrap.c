@@ -4,6 +4,7 @@
  * faulted at CPL3 inside a task, which kfault.c ends instead. */
 #include "kcore.h"
 #include "klapic.h"
+#include "lapic_regs.h"
 #include "platform.h"
 #include "x86.h"
 #include "x86_ops.h"
@@ -108,6 +109,48 @@ static void page_fault_detail(uint64_t error)
             error & X86_PF_ERR_P ? "protection violation" : "page not present");
 }
 
+static uint16_t x87_status(void)
+{
+    uint16_t fsw;
+    __asm__ volatile("fnstsw %0" : "=m"(fsw)); /* no wait: a pending x87 error stays pending */
+    return fsw;
+}
+
+/* MXCSR through FXSAVE: STMXCSR at CPL0 is an instruction PVM's emulator does not know */
+static uint32_t sse_status(void)
+{
+    uint8_t area[X86_FXSAVE_SIZE] __attribute__((aligned(X86_FXSAVE_ALIGN)));
+    __asm__ volatile("fxsave64 %0" : "=m"(area));
+    uint32_t mxcsr;
+    __builtin_memcpy(&mxcsr, area + X86_FXSAVE_MXCSR, sizeof(mxcsr));
+    return mxcsr;
+}
+
+/* An interrupt on an exception vector (16-31: an MSI, or a DMA write to the MSI range, may send
+ * one; the LAPIC refuses 0-15) looks like the exception to its stub. Here only two of them can
+ * be exceptions: the core enables nothing that raises #AC (CR0.AM), #MC (CR4.MCE), #CP (CET)
+ * or the vendors' #VE, #HV, #VC and #SX, and runs no x87 or SSE arithmetic itself; so only #MF
+ * and #XM from CPL3, each with an unmasked exception flagged in the x87 status word (ES) or in
+ * MXCSR (SDM vol. 3A 7.15, interrupts 16 and 19). An interrupt that comes while such a flag is
+ * pending is told apart by the LAPIC's in-service bit where the hypervisor keeps it (PVM's
+ * x2APIC reads it as 0); elsewhere the task ends with the exception it had pending. */
+static int is_interrupt(const struct trap_frame *tf)
+{
+    unsigned vector = tf->vector & 0xFF;
+    if (vector < LAPIC_VECTOR_MIN)
+        return 0;
+    if (vector >= X86_EXCEPTIONS || (tf->cs & 3) == 0)
+        return 1;
+    int pending = 0;
+    if (vector == X86_VEC_MF) {
+        pending = (x87_status() & X86_FSW_ES) != 0;
+    } else if (vector == X86_VEC_XM) {
+        uint32_t mxcsr = sse_status();
+        pending = (mxcsr & X86_MXCSR_FLAGS & ~(mxcsr >> X86_MXCSR_MASK_SHIFT)) != 0;
+    }
+    return !pending || klapic_in_service(vector);
+}
+
 /* An interrupt nobody asked for: say so once per vector, acknowledge it and carry on. */
 static void unexpected_interrupt(const struct trap_frame *tf)
 {
@@ -124,14 +167,13 @@ static void unexpected_interrupt(const struct trap_frame *tf)
 
 void ktrap(struct trap_frame *tf)
 {
-    if (tf->vector >= X86_EXCEPTIONS) {
+    if (is_interrupt(tf)) {
         unexpected_interrupt(tf);
         return;
     }
     if ((tf->cs & 3) == 3 && kfault_recover(tf))
         return;
-    struct kcpu *self;
-    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(self) : "i"(KCPU_SELF));
+    struct kcpu *self = kcore_self();
     unsigned cpl = tf->cs & 3, vector = tf->vector & 0xFF;
     if (self->in_fault++) {
         kprintf("\n*** exception %u while reporting an exception on CPU %u: stopping\n", vector,

@@ -20,8 +20,11 @@ struct host_farm host;
 
 static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread unsigned thread_cpu, thread_epoch;
+static uint32_t started_once; /* atomic: the farm has run; only the first call starts it alone */
 
 #define SPIN_US_DEFAULT 20
+/* Added to a worker thread's CPU number: it takes over a CPU whose thread ended in a task */
+#define WORKER_TAKES_OVER TF_MAX_CPUS
 
 unsigned host_self(void)
 {
@@ -86,9 +89,20 @@ static void env_topology(unsigned *s, unsigned *c, unsigned *t, unsigned *n)
         *n = a * b * d;
 }
 
+/* The thread that takes over CPU `cpu` from one that is ending inside a task: from now on it is
+ * the one tf_host_stop joins (stored before it can set `exited`), and it joins the old one. */
+static void take_over(unsigned cpu)
+{
+    pthread_t old = host.cpus[cpu].thread;
+    host.cpus[cpu].thread = pthread_self();
+    pthread_join(old, NULL);
+}
+
 static void *worker_thread(void *arg)
 {
-    unsigned cpu = (unsigned)(uintptr_t)arg;
+    unsigned cpu = (unsigned)((uintptr_t)arg % WORKER_TAKES_OVER);
+    if ((uintptr_t)arg >= WORKER_TAKES_OVER)
+        take_over(cpu);
     thread_cpu = cpu;
     thread_epoch = __atomic_load_n(&host.epoch, __ATOMIC_RELAXED);
     if (host_fault_thread_start() != 0)
@@ -100,6 +114,23 @@ static void *worker_thread(void *arg)
     /* Release: the thread touches nothing of the farm's any more. */
     __atomic_store_n(&host.cpus[cpu].exited, 1, __ATOMIC_RELEASE);
     return NULL;
+}
+
+void host_cpu_lost(unsigned cpu)
+{
+    if (cpu == 0 || cpu >= host.ncpus) {
+        fputs("taskfarm: a task ended the thread that runs tf_wait (CPU 0) with pthread_exit or "
+              "a cancellation; the program cannot go on: aborting\n",
+              stderr);
+        abort();
+    }
+    sched_task_lost(cpu, TF_ETHREAD);
+    host_fault_thread_stop();
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker_thread, (void *)(uintptr_t)(cpu + WORKER_TAKES_OVER))) {
+        fprintf(stderr, "taskfarm: no thread to take over CPU %u: aborting\n", cpu);
+        abort();
+    }
 }
 
 /* Asks workers 1 .. n-1 to leave and joins them; the caller holds host_lock. */
@@ -136,6 +167,7 @@ static int start_locked(unsigned sockets, unsigned cores, unsigned threads, unsi
                      __ATOMIC_RELAXED);
     thread_cpu = 0;
     thread_epoch = __atomic_load_n(&host.epoch, __ATOMIC_RELAXED);
+    __atomic_store_n(&started_once, 1, __ATOMIC_RELAXED);
     if (host_fault_start() != 0)
         fprintf(stderr, "taskfarm: no signal stack for CPU 0: its faults are not contained\n");
     /* Release: the topology above before any thread that sees `running`. */
@@ -193,17 +225,19 @@ int tf_host_stop(void)
     return rc;
 }
 
-/* The first call into the library starts the farm from the environment. */
+/* The first call into the library starts the farm from the environment; once it has run, only
+ * tf_host_start starts it again (after tf_host_stop the calls that need it refuse: TF_EPERM). */
 static void ensure_started(void)
 {
-    if (!__atomic_load_n(&host.running, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&host.running, __ATOMIC_ACQUIRE) &&
+        !__atomic_load_n(&started_once, __ATOMIC_RELAXED))
         tf_host_start(0, 0, 0);
 }
 
 unsigned cpu_count(void)
 {
     ensure_started();
-    return host.ncpus;
+    return __atomic_load_n(&host.running, __ATOMIC_ACQUIRE) ? host.ncpus : 0;
 }
 
 unsigned cpu_self(void)

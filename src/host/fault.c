@@ -2,16 +2,23 @@
  * CPL0 fault path.
  *
  * SIGSEGV, SIGFPE, SIGILL and SIGBUS are caught on a per-thread alternate stack (so a task that
- * overflows its stack is caught too). While the thread runs a task (`armed`), the handler jumps
- * back into cpu_call_contained with the vector the guest would report; otherwise it puts the
- * previous action back (the default one, or a sanitizer's) and returns, so that the faulting
- * instruction runs again and meets it. SA_NODEFER leaves the signal unblocked, so leaving the
- * handler with siglongjmp needs no change of the signal mask (no system call per task). */
+ * overflows its stack is caught too). While the thread runs a task (`armed`) and the CPU raised
+ * the signal, the handler jumps back into cpu_call_contained with the vector the guest would
+ * report. Any other (a fault outside a task, or a signal sent with kill) goes to the action
+ * that was there before the farm's, as if the farm's were not there: the previous handler is
+ * called (the program's, or a sanitizer's), and the default action or SIG_IGN happen as the
+ * kernel would make them happen. The farm's handlers stay in place, so the next task that
+ * faults is contained again. SA_NODEFER leaves the signal unblocked, so leaving the handler
+ * with siglongjmp needs no change of the signal mask (no system call per task).
+ *
+ * A task that ends its thread (pthread_exit, or a cancellation it reached) unwinds through
+ * cpu_call_contained, whose cleanup handler reports the CPU lost (host_cpu_lost, cpus.c). */
 #define _GNU_SOURCE
 #include "host.h"
 #include "cpu.h"
 
 #include <fenv.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,20 +61,66 @@ static int vector_of(int sig, const siginfo_t *si)
     }
 }
 
+/* What the signal would have met without the farm. The default action of these four signals
+ * ends the process, and the kernel does not let a fault it raised be ignored (it kills with the
+ * default action then), so for those the default is put back before the signal comes again
+ * (sent: raised once more; raised by the CPU: the faulting instruction runs again on return);
+ * the process then ends, and the farm's handler with it. */
+static void previous_action(int sig, siginfo_t *si, void *context)
+{
+    const struct sigaction *old = NULL;
+    for (unsigned i = 0; i < NSIGNALS; i++)
+        if (fault_signals[i] == sig)
+            old = &old_actions[i];
+    int sent = si->si_code <= 0; /* kill(), raise(), sigqueue(): not raised by the CPU */
+    if (old && (old->sa_flags & SA_SIGINFO)) {
+        old->sa_sigaction(sig, si, context);
+    } else if (old && old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+        old->sa_handler(sig);
+    } else if (!(sent && old && old->sa_handler == SIG_IGN)) {
+        signal(sig, SIG_DFL);
+        if (sent)
+            raise(sig);
+    }
+}
+
 static void on_fault(int sig, siginfo_t *si, void *context)
 {
-    (void)context;
-    if (!fault.armed) {
-        for (unsigned i = 0; i < NSIGNALS; i++)
-            if (fault_signals[i] == sig)
-                sigaction(sig, &old_actions[i], NULL);
-        if (si->si_code <= 0) /* sent by kill() or raise(): nothing will run again, send it */
-            raise(sig);
+    if (!fault.armed || si->si_code <= 0) {
+        previous_action(sig, si, context);
         return;
     }
     fault.armed = 0;
     fault.vector = vector_of(sig, si);
     siglongjmp(fault.back, 1);
+}
+
+/* The task's thread is going away inside the task: pthread_exit, or a cancellation it reached,
+ * unwinds through cpu_call_contained. */
+static void task_leaves_thread(void *unused)
+{
+    (void)unused;
+    fault.armed = 0;
+    host_cpu_lost(host_self());
+}
+
+/* Runs fn with fault.back set inside the cleanup region, so that a fault, which leaves by
+ * siglongjmp, still passes pthread_cleanup_pop. 0, or the fault's vector + 1. */
+static int run_armed(tf_task_fn fn, void *arg, uint64_t *ret)
+{
+    volatile int vector1 = 0;
+    pthread_cleanup_push(task_leaves_thread, NULL);
+    if (sigsetjmp(fault.back, 0) == 0) {
+        fault.armed = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST); /* armed before the task's first instruction */
+        *ret = fn(arg);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST); /* disarmed after its last */
+        fault.armed = 0;
+    } else {
+        vector1 = fault.vector + 1;
+    }
+    pthread_cleanup_pop(0);
+    return vector1;
 }
 
 /* The task runs in the default floating-point environment and the caller's comes back after it,
@@ -78,19 +131,11 @@ int cpu_call_contained(tf_task_fn fn, void *arg, uint64_t *ret)
     fenv_t caller;
     fegetenv(&caller);
     fesetenv(FE_DFL_ENV);
-    if (sigsetjmp(fault.back, 0)) {
-        fesetenv(&caller);
-        *ret = 0;
-        return fault.vector + 1;
-    }
-    fault.armed = 1;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* armed before the task's first instruction */
-    uint64_t r = fn(arg);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* disarmed after its last */
-    fault.armed = 0;
+    uint64_t r = 0;
+    int vector1 = run_armed(fn, arg, &r);
     fesetenv(&caller);
-    *ret = r;
-    return 0;
+    *ret = vector1 ? 0 : r;
+    return vector1;
 }
 
 int host_fault_thread_start(void)

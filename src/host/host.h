@@ -36,6 +36,11 @@ extern struct host_farm host;
 #define TF_HOST_NOT_A_CPU UINT32_MAX
 unsigned host_self(void);
 
+/* cpus.c: the calling thread, CPU `cpu`, is ending inside a task (pthread_exit, cancellation):
+ * the task ends with TF_ETHREAD and a new thread takes over a worker's CPU. CPU 0 is the
+ * program's own thread, in tf_wait: the program cannot go on without it and is aborted. */
+void host_cpu_lost(unsigned cpu);
+
 /* park.c: the FUTEX_WAKE of tf_host_stop, for a worker that may be asleep. */
 void host_kick(unsigned cpu);
 

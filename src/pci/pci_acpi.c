@@ -43,24 +43,6 @@ static void read_mcfg(const struct acpi_root *root, struct pci_platform *out)
     fprintf(stderr, "taskfarm: the ACPI MCFG has no ECAM range for segment 0 below 4 GiB\n");
 }
 
-/* The DSDT named by the FADT (X_DSDT when present), mapped whole. NULL when unreadable. */
-static const uint8_t *map_dsdt(const struct acpi_root *root, uint32_t *length)
-{
-    struct acpi_table fadt;
-    if (acpi_find(root, ACPI_FADT_SIGNATURE_TEXT, &fadt) < 0 ||
-        fadt.length < ACPI_FADT_DSDT + sizeof(uint32_t))
-        return NULL;
-    uint64_t addr = acpi_get32(fadt.data + ACPI_FADT_DSDT);
-    if (fadt.length >= ACPI_FADT_X_DSDT + sizeof(uint64_t) &&
-        acpi_get64(fadt.data + ACPI_FADT_X_DSDT))
-        addr = acpi_get64(fadt.data + ACPI_FADT_X_DSDT);
-    const uint8_t *h = addr ? runtime_map_identity(addr, ACPI_SDT_HEADER_SIZE, NULL) : NULL;
-    if (!h || memcmp(h, ACPI_DSDT_SIGNATURE_TEXT, ACPI_SDT_SIGNATURE_LEN))
-        return NULL;
-    *length = acpi_get32(h + ACPI_SDT_LENGTH);
-    return *length >= ACPI_SDT_HEADER_SIZE ? runtime_map_identity(addr, *length, NULL) : NULL;
-}
-
 /* Where the ECAM range came from, for the boot line */
 static const char *ecam_source = "MCFG";
 
@@ -69,11 +51,11 @@ static const char *ecam_source = "MCFG";
  * 32-bit window (QEMU's microvm forwards only 0xC0000000-0xDFFFFFFF to its PCI Express bus). */
 static void read_dsdt(const struct acpi_root *root, struct pci_platform *out)
 {
-    uint32_t length;
-    const uint8_t *dsdt = map_dsdt(root, &length);
+    struct acpi_table dsdt;
     struct pcihost_info host;
-    if (!dsdt ||
-        pcihost_scan(dsdt + ACPI_SDT_HEADER_SIZE, length - ACPI_SDT_HEADER_SIZE, &host) < 0)
+    if (acpi_find_dsdt(root, &dsdt) < 0 ||
+        pcihost_scan(dsdt.data + ACPI_SDT_HEADER_SIZE, dsdt.length - ACPI_SDT_HEADER_SIZE, &host) <
+            0)
         return;
     uint64_t cba_end = host.ecam_base + (((uint64_t)host.bus_end + 1) << MCFG_BUS_SHIFT);
     if (!out->ecam_base && host.ecam_base && host.ecam_base % (1ull << MCFG_BUS_SHIFT) == 0 &&

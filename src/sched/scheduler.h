@@ -32,6 +32,7 @@ struct sched_stats {
 struct sched_state {
     struct shm_slot slots[TF_MAX_CPUS];
     struct sched_stats stats[TF_MAX_CPUS];
+    uint32_t running[TF_MAX_CPUS]; /* the task each CPU runs (its own; for sched_task_lost) */
     struct shm_task tasks[TF_MAX_TASKS];
     struct shm_queue queue;
     struct shm_notice bsp; /* the BSP's "I sleep" word (notice.h) */
@@ -53,6 +54,10 @@ unsigned sched_place_order(enum sched_place policy, unsigned n, uint32_t *order)
 
 /* Runs task `index` on the calling CPU `cpu` and publishes its outcome (worker.c). */
 void sched_run(uint32_t index, unsigned cpu);
+
+/* The task the calling CPU `cpu` runs will not come back to sched_run (on Linux its thread is
+ * ending inside it): publishes `error` as its outcome, as sched_run would (worker.c). */
+void sched_task_lost(unsigned cpu, int error);
 
 /* 1 on the BSP outside a task, where tf_submit and tf_wait* may run. */
 int sched_on_bsp(void);

@@ -16,6 +16,7 @@ static const char *const errors[] = {
     [-TF_EADDRINUSE] = "UDP port already bound",
     [-TF_EMSGSIZE] = "datagram too large",
     [-TF_ENETDOWN] = "network has no address",
+    [-TF_ETHREAD] = "task ended its thread (pthread_exit or cancellation)",
 };
 
 /* CPU exception vectors (Intel SDM vol. 3, table 6-1). */

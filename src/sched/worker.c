@@ -24,6 +24,7 @@ void sched_run(uint32_t index, unsigned cpu)
 {
     struct shm_task *t = &sched.tasks[index];
     struct sched_stats *s = &sched.stats[cpu];
+    sched.running[cpu] = index;
     shm_task_start(t, cpu);
     uint64_t result = 0, start = cpu_now_ns();
     int vector1 = cpu_call_contained(t->fn, t->arg, &result);
@@ -34,6 +35,14 @@ void sched_run(uint32_t index, unsigned cpu)
     shm_task_finish(t, vector1 > 0 ? 0 : result, vector1 > 0 ? TF_EFAULT_BASE - (vector1 - 1) : 0);
     if (cpu != 0)
         shm_notice_post(&sched.bsp, 0); /* the record is the BSP's again: not touched any more */
+}
+
+void sched_task_lost(unsigned cpu, int error)
+{
+    count(&sched.stats[cpu].tasks, 1);
+    shm_task_finish(&sched.tasks[sched.running[cpu]], 0, error);
+    if (cpu != 0)
+        shm_notice_post(&sched.bsp, 0);
 }
 
 static void wait_ready(void)

@@ -249,7 +249,8 @@ def cmd_pkg_config(args):
 
 # ---- the Debian package ------------------------------------------------------------------------
 
-DEB_DEPENDS = ["gcc", "binutils", "libc6-dev", "qemu-system-x86", "python3", "libc6"]
+DEB_DEPENDS = ["gcc", "binutils", "libc6-dev", "qemu-system-x86", "python3", "libc6",
+               "libssl3"]  # libssl3: tf-client uses OpenSSL's HMAC
 
 
 def cmd_deb(args):

@@ -4,8 +4,11 @@ Accelerators: the -kernel boots use KVM when it is usable (TCG otherwise): they 
 cover the privileged paths on the hypervisor users run. The GRUB ISO boot always uses TCG:
 SeaBIOS and GRUB run in real mode, which PVM emulates instruction by instruction (~40 s), while
 TCG boots the ISO in under a second."""
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import tfqemu
@@ -163,6 +166,51 @@ class FaultContainmentTest(unittest.TestCase):
             self.assertRegex(b.output, rf"contained {what}: vector {vector} ", b)
         self.assertIn("contained pf: vector 14 error 0x6 cr2 0x100000000000", b.output)
         self.assertIn("contained answer: returned 42", b.output)
+
+
+POWEROFF_TIMEOUT = 120  # seconds: SeaBIOS and GRUB under TCG take a few; a halted guest all
+
+
+def qemu_without_exit_device(machine, *boot_args):
+    """QEMU run directly on `machine` with its own firmware (SeaBIOS) and nothing tf-run adds:
+    no isa-debug-exit, so the guest can leave only by ACPI S5, after which QEMU exits 0."""
+    cmd = ["qemu-system-x86_64", "-machine", machine, "-accel", "tcg", "-m", "128M", "-smp", "2",
+           "-no-user-config", "-nodefaults", "-display", "none", "-serial", "stdio", *boot_args]
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, timeout=POWEROFF_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace").replace("\r\n", "\n")
+        raise AssertionError(f"{machine}: still running after {POWEROFF_TIMEOUT} s:\n{out}")
+    return r.returncode, r.stdout.decode(errors="replace").replace("\r\n", "\n")
+
+
+class PowerOffTest(unittest.TestCase):
+    """Without an exit device (real machines, clouds, other hypervisors) exit() powers the
+    machine off through ACPI: the PM1a control port of the FADT with the sleep type of the
+    DSDT's \\_S5. It used to halt the CPU and leave the machine running."""
+
+    def check(self, code, out, argv0):
+        self.assertEqual(code, 0, out)
+        self.assertIn("hello from taskfarm", out)
+        self.assertIn(f"argv[0]: {argv0}\n", out)
+        self.assertNotIn("halted", out)
+
+    def test_kernel_on_q35_and_pc(self):
+        img = image("examples", "hello", "hello")
+        for machine in ("q35", "pc"):
+            with self.subTest(machine=machine):
+                code, out = qemu_without_exit_device(machine, "-kernel", img, "-append", "one")
+                self.check(code, out, img)
+
+    def test_grub_iso_on_q35(self):
+        img = image("examples", "hello", "hello")
+        with tempfile.TemporaryDirectory() as tmp:
+            iso = os.path.join(tmp, "hello.iso")
+            subprocess.run([os.path.join(tfqemu.SOURCE_DIR, "tools", "tf-mkiso"), img, iso,
+                            "--", "one"], check=True, stdout=subprocess.DEVNULL)
+            code, out = qemu_without_exit_device("q35", "-cdrom", iso)
+        self.check(code, out, "/boot/kernel")
 
 
 if __name__ == "__main__":

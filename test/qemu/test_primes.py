@@ -6,24 +6,37 @@ limits are small enough for either. Checked: sums against known values of the pr
 function and against the Linux reference (primes-linux) for random limits; error replies; the
 reply cache for repeated ids; "busy" beyond the request queue; a request through a path that
 drops 10% of the datagrams each way still completes through tf-client's retries; fan-out over
-two guests gives the same sum as one."""
+two guests gives the same sum as one; no reply is longer than an unauthenticated request (every
+kind of request, unpadded); with a key, only datagrams with a valid MAC and a fresh t are
+answered, and the replies carry a MAC, checked here with Python's own HMAC."""
 import os
 import random
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 import tfqemu
 from tfqemu import ACCEL, BUILD_DIR, TF_RUN, image
+import primes_proto  # noqa: E402  (tools/, on the path through tfqemu)
+from primes_proto import Counter, padded, seal
 
 PRIMES = os.path.join(BUILD_DIR, "examples", "primes")
 CLIENT = os.path.join(PRIMES, "tf-client")
 LINUX = os.path.join(PRIMES, "primes-linux")
 PI = {10**6: 78498, 10**7: 664579, 10**8: 5761455}
+
+
+def unseal(key, data, t):
+    """the reply without its t and MAC, checked as tf-client checks it: a valid MAC, the t sent"""
+    opened = primes_proto.unseal(key, data)
+    assert opened, data
+    assert opened[1] == t, (t, data)
+    return opened[0]
 
 
 def free_port():
@@ -33,14 +46,19 @@ def free_port():
 
 
 class Guest:
-    """One prime-count guest with a forwarded UDP port; stopped with "quit"."""
+    """One prime-count guest with a forwarded UDP port; stopped with "quit". With `key_file` it
+    gets the key as the boot module "primes-key" (tf.key_module) and so does tf-client
+    (--key-file); tf.key=HEX can be among the options instead."""
 
-    def __init__(self, *options, smp=2):
+    def __init__(self, *options, smp=2, key_file=None, module=True):
         self.port = free_port()
         self.lines = []
+        self.key_file = key_file
+        keyed = ["--module", f"{key_file}=primes-key"] if key_file and module else []
         cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
-               f"{self.port}:7070", "--timeout", "600", image("examples", "primes", "primes"),
-               "--", "tf.allow_quit=1", *options]
+               f"{self.port}:7070", "--timeout", "600", *keyed,
+               image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
+               *(["tf.key_module=primes-key"] if keyed else []), *options]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self.read, daemon=True)
@@ -59,17 +77,20 @@ class Guest:
         return "".join(self.lines)
 
     def client(self, *args, server=None):
-        return subprocess.run([CLIENT, "--server", server or f"127.0.0.1:{self.port}",
+        keyed = ["--key-file", self.key_file] if self.key_file else []
+        return subprocess.run([CLIENT, "--server", server or f"127.0.0.1:{self.port}", *keyed,
                                *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, timeout=300)
 
-    def ask(self, text, timeout=60, sock=None):
-        """one datagram, one reply, from a plain Python socket (a new one unless given)"""
+    def ask(self, text, timeout=60, sock=None, pad=True):
+        """one datagram, one reply, from a plain Python socket (a new one unless given), padded
+        as a real client pads unless pad=False"""
         if sock is None:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                return self.ask(text, timeout, s)
+                return self.ask(text, timeout, s, pad)
         sock.settimeout(timeout)
-        sock.sendto(text if isinstance(text, bytes) else text.encode(), ("127.0.0.1", self.port))
+        data = text if isinstance(text, bytes) else text.encode()
+        sock.sendto(padded(data) if pad else data, ("127.0.0.1", self.port))
         return sock.recv(2048).decode()
 
     def stop(self):
@@ -136,8 +157,9 @@ class PrimesTest(unittest.TestCase):
                 self.assertEqual(self.primes(n, limit, kernel)["sum"], ok_fields(ref)["sum"])
 
     def test_netcat(self):
-        r = subprocess.run(["nc", "-u", "-w", "20", "127.0.0.1", str(self.guest.port)],
-                           input="primes 8 100000\n", stdout=subprocess.PIPE, text=True,
+        """as README.md shows it: printf pads the request, -W1 ends nc after the reply"""
+        r = subprocess.run(f"printf '%-255s\\n' 'primes 8 100000' | nc -u -W1 -w20 127.0.0.1 "
+                           f"{self.guest.port}", shell=True, stdout=subprocess.PIPE, text=True,
                            timeout=60)
         self.assertEqual(ok_fields(r.stdout)["sum"], str(8 * 9592))
 
@@ -189,15 +211,13 @@ class PrimesTest(unittest.TestCase):
         keyed by port too, and a reused id with another request is an error, not a stale
         answer"""
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(60)
-            s.sendto(b"primes 4 1000000 id=reuse", ("127.0.0.1", self.guest.port))
-            self.assertEqual(ok_fields(s.recv(2048).decode())["sum"], str(4 * PI[10**6]))
-            s.sendto(b"primes 2 5000 id=reuse", ("127.0.0.1", self.guest.port))
-            self.assertEqual(s.recv(2048).decode(),
+            self.assertEqual(ok_fields(self.guest.ask("primes 4 1000000 id=reuse", sock=s))["sum"],
+                             str(4 * PI[10**6]))
+            self.assertEqual(self.guest.ask("primes 2 5000 id=reuse", sock=s),
                              "err id=reuse id already used for another request; "
                              "use a fresh id\n")
-            s.sendto(b"primes 4 1000000 id=reuse", ("127.0.0.1", self.guest.port))  # a retry
-            self.assertEqual(ok_fields(s.recv(2048).decode())["sum"], str(4 * PI[10**6]))
+            self.assertEqual(ok_fields(self.guest.ask("primes 4 1000000 id=reuse", sock=s))["sum"],
+                             str(4 * PI[10**6]))  # a retry
         # another client (another port, same address) with the same id gets its own answer
         f = ok_fields(self.guest.ask("primes 2 5000 id=reuse"))
         self.assertEqual((f["n"], f["limit"], f["sum"]), ("2", "5000", str(2 * 669)))
@@ -209,7 +229,7 @@ class PrimesTest(unittest.TestCase):
         got = []
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(0.5)
-            s.sendto(b"bogus id=loop", ("127.0.0.1", self.guest.port))
+            s.sendto(padded(b"bogus id=loop"), ("127.0.0.1", self.guest.port))
             deadline = time.monotonic() + 3
             while time.monotonic() < deadline and len(got) < 100:
                 try:
@@ -226,7 +246,7 @@ class PrimesTest(unittest.TestCase):
                       "pong id=x cpus=2", "bye", "stats id=x requests=1 ok=1 errors=0"):
             with self.subTest(reply=reply), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.settimeout(1)
-                s.sendto(reply.encode(), ("127.0.0.1", self.guest.port))
+                s.sendto(padded(reply), ("127.0.0.1", self.guest.port))
                 self.assertRaises(socket.timeout, s.recv, 2048)
         final = stats_fields(self.guest.ask("stats"))
         self.assertEqual(final["ignored"] - after["ignored"], 5)
@@ -239,10 +259,267 @@ class PrimesTest(unittest.TestCase):
             s.bind(("127.0.0.1", 0 if os.geteuid() else 7))
             self.assertEqual(s.getsockname()[1], 7, "binding port 7 needs root")
             s.settimeout(1)
-            s.sendto(b"ping id=from-echo", ("127.0.0.1", self.guest.port))
+            s.sendto(padded(b"ping id=from-echo"), ("127.0.0.1", self.guest.port))
             self.assertRaises(socket.timeout, s.recv, 2048)
         after = stats_fields(self.guest.ask("stats"))
         self.assertEqual(after["ignored"] - before["ignored"], 1)
+
+
+# Every kind of request in its shortest form, unpadded: none may get a reply longer than itself.
+# "quit" is left out (it would end the guest; "bye" is no longer than "quit").
+SHORT_REQUESTS = ["ping", "ping id=a1", "stats", "stats id=a2", "primes 1 10", "primes 2 1000 id=a3",
+                  "cancel id=a4", "bogus", "primes", "", "primes 0 1 id=a5"]
+
+
+def reply_or_none(sock, data, port, probe):
+    """The reply to `data`, or None when the guest sent none: a padded ping `probe` follows on the
+    same socket, and the guest answers in order, so its pong coming first means no reply (no
+    timing assumed)"""
+    sock.settimeout(60)
+    sock.sendto(data, ("127.0.0.1", port))
+    sock.sendto(padded(f"ping id={probe}"), ("127.0.0.1", port))
+    first = sock.recv(2048)
+    if first.startswith(f"pong id={probe} ".encode()):
+        return None
+    assert sock.recv(2048).startswith(f"pong id={probe} ".encode())
+    return first
+
+
+class NoAmplificationTest(unittest.TestCase):
+    """Without a key, no reply is longer than the datagram it answers (pad-or-refuse, as QUIC
+    before address validation): the answer is the reply, "err id=ID pad ..." when that fits, or
+    nothing. A prime-count request too short for its answer is refused before it is computed."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.guest = Guest()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+
+    def test_unpadded_requests_get_no_more_bytes_than_they_sent(self):
+        before = stats_fields(self.guest.ask("stats"))
+        refused = 0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i, text in enumerate(SHORT_REQUESTS):
+                with self.subTest(request=text):
+                    got = reply_or_none(s, text.encode(), self.guest.port, f"probe{i}")
+                    full = self.guest.ask(text.replace("id=a", "id=b"))  # padded: the real reply
+                    self.assertLessEqual(len(got or b""), len(text))
+                    if len(full) > len(text):
+                        refused += 1
+                        self.assertTrue(got is None or got.startswith(b"err id="), got)
+                        self.assertTrue(got is None or b" pad" in got, got)
+        after = stats_fields(self.guest.ask("stats"))
+        self.assertEqual(after["refused"] - before["refused"], refused)
+        # the two padded prime-count requests only: none is computed for a datagram too short
+        # to carry its answer
+        self.assertEqual(after["ok"] - before["ok"], 2)
+
+    def test_refusal_says_how_to_pad(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            text = b"primes 2 1000 id=pad1" + b" " * 40  # 61 bytes: the refusal fits, not the sum
+            self.assertEqual(reply_or_none(s, text, self.guest.port, "probe-pad"),
+                             b"err id=pad1 pad the request with blanks to 256 bytes\n")
+            self.assertEqual(reply_or_none(s, b"primes 2 1000 id=pad2", self.guest.port, "p2"),
+                             b"err id=pad2 pad\n")  # 21 bytes: the short refusal
+            self.assertEqual(reply_or_none(s, b"primes 1 1", self.guest.port, "p5"),
+                             None)  # 10 bytes: not even "err id=- pad"
+            self.assertEqual(reply_or_none(s, b"ping id=pad3" + b" " * 4, self.guest.port, "p3"),
+                             b"err id=pad3 pad\n")  # 16 bytes: the short refusal
+            self.assertEqual(reply_or_none(s, b"ping id=pad4" + b" " * 10, self.guest.port, "p4"),
+                             b"pong id=pad4 cpus=2\n")  # 22 bytes: room for the pong itself
+
+
+KEY = bytes(range(0x40, 0x60))  # 32 bytes, the test's shared key
+
+
+def key_file(directory, key=KEY):
+    path = os.path.join(directory, "primes.key")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(key.hex() + "\n")
+    return path
+
+
+class AuthTest(unittest.TestCase):
+    """A guest with a key (tf.key): tf-client with --key-file and a Python client written from
+    docs/protocol.md are answered, with replies whose MAC and t they check; datagrams without a
+    MAC, with a wrong one, or with a t seen before or below the window are dropped and counted."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.guest = Guest(key_file=key_file(cls.dir.name))  # the key as a boot module
+        cls.t = Counter()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+        cls.dir.cleanup()
+
+    def sealed(self, sock, text, t=None):
+        """sends `text` sealed with t (a fresh one by default); the checked reply, or None when
+        the guest sent none (a sealed ping follows, as in reply_or_none: for requests answered
+        at once, not for prime counts to compute)"""
+        t = t or self.t()
+        got = reply_or_none_sealed(sock, seal(KEY, padded(text), t), self.guest.port, self.t())
+        return unseal(KEY, got, t) if got is not None else None
+
+    def stats(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            return stats_fields(self.sealed(s, "stats id=st"))
+
+    def test_tf_client_with_the_key(self):
+        r = self.guest.client("--json", 3, 100000)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f'"sum": {3 * 9592}', r.stdout)
+        r = self.guest.client("--request", "ping id=k1")
+        self.assertEqual(r.stdout, "pong id=k1 cpus=2\n")
+
+    def test_a_client_written_from_the_spec(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            self.assertEqual(self.sealed(s, "ping id=py1"), "pong id=py1 cpus=2\n")
+            t = self.t()  # a prime count: pings are answered while it computes, so no probe
+            s.sendto(seal(KEY, padded("primes 2 100000 id=py2"), t), ("127.0.0.1", self.guest.port))
+            self.assertEqual(ok_fields(unseal(KEY, s.recv(2048), t))["sum"], str(2 * 9592))
+
+    def test_without_a_valid_mac_nothing_is_answered(self):
+        before = self.stats()
+        other = bytes(32)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            forged = seal(KEY, padded("ping id=f4"), self.t())
+            forged = forged[:-3] + (b"0" if forged[-3:-2] != b"0" else b"1") + forged[-2:]
+            for data in (padded("ping id=f1"), seal(other, padded("ping id=f2"), self.t()),
+                         padded("ping id=f3 t=5 mac=" + "0" * 64), forged, padded("quit"),
+                         b"x" * 600):
+                with self.subTest(data=data[:40]):
+                    self.assertIsNone(reply_or_none_sealed(s, data, self.guest.port, self.t()))
+        after = self.stats()
+        self.assertEqual(after["auth_failed"] - before["auth_failed"], 6)
+        self.assertEqual(after["replayed"], before["replayed"])
+        # what was dropped is no request: only the probes' pings (7) and this stats count
+        self.assertEqual(after["requests"] - before["requests"], 7 + 1)
+
+    def test_replays_are_dropped(self):
+        before = self.stats()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            t = self.t()
+            data = seal(KEY, padded("primes 2 1000 id=rp1"), t)
+            s.settimeout(60)
+            s.sendto(data, ("127.0.0.1", self.guest.port))
+            self.assertEqual(ok_fields(unseal(KEY, s.recv(2048), t))["sum"], "336")
+            self.assertIsNone(reply_or_none_sealed(s, data, self.guest.port, self.t()))  # again
+            old = seal(KEY, padded("ping id=rp2"), t - 100)  # below the window (64)
+            self.assertIsNone(reply_or_none_sealed(s, old, self.guest.port, self.t()))
+            late = self.t.jump(1000)
+            self.assertEqual(self.sealed(s, "ping id=rp3", late), "pong id=rp3 cpus=2\n")
+            # inside the window, never seen: taken once, even after a higher t
+            self.assertEqual(self.sealed(s, "ping id=rp4", late - 10), "pong id=rp4 cpus=2\n")
+            self.assertIsNone(self.sealed(s, "ping id=rp5", late - 10))
+            # a retry of the first request with a fresh t: from the cache, sealed with the new t
+            self.assertEqual(ok_fields(self.sealed(s, "primes 2 1000 id=rp1"))["sum"], "336")
+        after = self.stats()
+        self.assertEqual(after["replayed"] - before["replayed"], 3)
+        self.assertEqual(after["auth_failed"], before["auth_failed"])
+        self.assertEqual(after["cache_hits"] - before["cache_hits"], 1)
+
+    def test_retries_through_a_lossy_path(self):
+        """every retry carries a fresh t; the cached reply comes back sealed with the retry's,
+        or the first reply late: tf-client takes either"""
+        relay = LossyRelay(self.guest.port, 0.10, seed=11)
+        try:
+            for i in range(3):
+                r = self.guest.client("--timeout", "200", "--json", 2, 200000 + i,
+                                      server=f"127.0.0.1:{relay.port}")
+                self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertGreater(relay.dropped, 0)
+        finally:
+            relay.close()
+
+    def test_fan_out_to_the_guest_and_linux_with_one_key(self):
+        """the guest's HMAC (its own code) and primes-linux's (OpenSSL's) answer one client"""
+        port = free_port()
+        linux = subprocess.Popen([LINUX, "--serve", str(port), "--threads", "--key-file",
+                                  self.guest.key_file], stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertIn("authenticated", linux.stdout.readline())
+            r = subprocess.run([CLIENT, "--key-file", self.guest.key_file, "--json", "--server",
+                                f"127.0.0.1:{self.guest.port}", "--server", f"127.0.0.1:{port}",
+                                "4", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn('"servers": 2', r.stdout)
+            self.assertIn(f'"sum": {4 * 9592}', r.stdout)
+        finally:
+            linux.terminate()
+            linux.wait(timeout=10)
+            linux.stdout.close()
+
+    def test_keyless_client_hears_nothing(self):
+        r = subprocess.run([CLIENT, "--server", f"127.0.0.1:{self.guest.port}", "--max-wait", "2",
+                            "--request", "ping id=nokey"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("--key-file", r.stderr)
+
+
+def reply_or_none_sealed(sock, data, port, probe_t):
+    """reply_or_none for a guest with a key: the probe is a sealed ping"""
+    sock.settimeout(60)
+    sock.sendto(data, ("127.0.0.1", port))
+    sock.sendto(seal(KEY, padded(f"ping id=probe{probe_t}"), probe_t), ("127.0.0.1", port))
+    first = sock.recv(2048)
+    if first.startswith(f"pong id=probe{probe_t} ".encode()):
+        return None
+    assert sock.recv(2048).startswith(f"pong id=probe{probe_t} ".encode())
+    return first
+
+
+class AuthStartAndQuitTest(unittest.TestCase):
+    """tf.t_min refuses what was recorded before the guest started; quit needs a valid MAC, and
+    ends the guest with status 0 when it has one"""
+
+    def test_floor_and_quit(self):
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.time_ns() // 1000
+            g = Guest(f"tf.t_min={t0}", f"tf.key={KEY.hex()}", key_file=key_file(d), module=False)
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                    old = seal(KEY, padded("ping id=old"), t0 - 1)  # "recorded" before the start
+                    self.assertIsNone(reply_or_none_sealed(s, old, g.port, t0 + 1))
+                    s.sendto(padded("quit"), ("127.0.0.1", g.port))  # no MAC: ignored
+                    t = time.time_ns() // 1000
+                    s.sendto(seal(KEY, padded("ping id=alive"), t), ("127.0.0.1", g.port))
+                    self.assertEqual(unseal(KEY, s.recv(2048), t), "pong id=alive cpus=2\n")
+                    t += 1
+                    s.sendto(seal(KEY, padded("quit"), t), ("127.0.0.1", g.port))
+                    self.assertEqual(unseal(KEY, s.recv(2048), t), "bye\n")
+                self.assertEqual(g.proc.wait(timeout=60), 0, g.output())
+            finally:
+                g.stop()
+
+
+class KeyConfigTest(unittest.TestCase):
+    """A key that is missing or malformed stops the guest (exit status 1, a message) rather than
+    let it serve without one"""
+
+    def test_bad_keys_stop_the_guest(self):
+        img = image("examples", "primes", "primes")
+        with tempfile.TemporaryDirectory() as d:
+            short = os.path.join(d, "short.key")
+            with open(short, "w") as f:
+                f.write("00112233\n")
+            for args, module, why in (
+                    (["tf.key=0011"], None, "tf.key: a key is 32 to 128 hex digits"),
+                    (["tf.key_module=absent"], None, "tf.key_module=absent: no boot module"),
+                    (["tf.key_module=k"], f"{short}=k", "the key module k: a key is 32 to 128"),
+                    ([f"tf.key={KEY.hex()}", "tf.key_module=k"], f"{key_file(d)}=k",
+                     "not both")):
+                with self.subTest(args=args):
+                    r = tfqemu.boot(img, *args, tf_run_args=["--module", module] if module else [])
+                    self.assertEqual(r.code, 1, r)
+                    self.assertIn(why, r.output)
 
 
 class LossyRelay:
@@ -331,7 +608,7 @@ class Replies:
         self.seen = []
 
     def send(self, text):
-        self.sock.sendto(text.encode(), self.addr)
+        self.sock.sendto(padded(text), self.addr)
 
     def read(self, count):
         got = [self.sock.recv(2048).decode() for _ in range(count)]

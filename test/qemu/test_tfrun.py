@@ -111,6 +111,38 @@ class SignalTest(unittest.TestCase):
     def test_sigint(self):
         self.check(signal.SIGINT)
 
+    def test_qemu_killed_from_outside(self):
+        """QEMU ended by a signal tf-run did not send (kill -9, the OOM killer): 128 + n, not
+        tf-run's own failure (125) and not a reset (123)."""
+        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, "--timeout", "60",
+                              image("test", "images", "idle")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 30
+        while not qemu_children(p.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        qemu = qemu_children(p.pid)
+        self.assertTrue(qemu, "QEMU did not start")
+        os.kill(qemu[0], signal.SIGKILL)
+        try:
+            rc = p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            self.fail("tf-run did not end after QEMU was killed")
+        self.assertEqual(rc, 128 + signal.SIGKILL, p.stderr.read())
+        p.stdout.close()
+        p.stderr.close()
+
+
+class UdpForwardTest(unittest.TestCase):
+    def test_bind_address(self):
+        """--udp ADDR:HOST:GUEST binds the forward on ADDR; HOST:GUEST stays on 127.0.0.1."""
+        r = tf_run("--dry-run", "--udp", "127.0.0.2:7071:7070", "--udp", "7072:7070",
+                   image("test", "images", "idle"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("hostfwd=udp:127.0.0.2:7071-:7070", r.stderr)
+        self.assertIn("hostfwd=udp:127.0.0.1:7072-:7070", r.stderr)
+
 
 if __name__ == "__main__":
     tfqemu.main()

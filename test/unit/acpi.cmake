@@ -36,3 +36,10 @@ set_tests_properties(unit.acpi_other_tables PROPERTIES LABELS unit TIMEOUT 300
 
 tf_add_unit_test(NAME topology
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_topology.c ${PROJECT_SOURCE_DIR}/src/apic/topology.c)
+
+# The power-off parsers of src/acpi/sleep.c (\_S5 in the DSDT, PM1 control in the FADT), on
+# QEMU's q35 and pc tables (test/data/acpi/qemu) and on crafted bytes.
+tf_add_unit_test(NAME acpi_sleep
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_acpi_sleep.c ${PROJECT_SOURCE_DIR}/src/acpi/sleep.c
+          ${PROJECT_SOURCE_DIR}/src/acpi/aml.c ${PROJECT_SOURCE_DIR}/src/acpi/acpi.c
+  DEFINES "TF_ACPI_QEMU_TABLES=\"${PROJECT_SOURCE_DIR}/test/data/acpi/qemu\"")

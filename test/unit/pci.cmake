@@ -3,4 +3,5 @@
 # catching any read past the bytes handed over.
 tf_add_unit_test(NAME pci
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pci.c ${PROJECT_SOURCE_DIR}/src/acpi/mcfg.c
-          ${PROJECT_SOURCE_DIR}/src/acpi/pcihost.c ${PROJECT_SOURCE_DIR}/src/acpi/acpi.c)
+          ${PROJECT_SOURCE_DIR}/src/acpi/pcihost.c ${PROJECT_SOURCE_DIR}/src/acpi/aml.c
+          ${PROJECT_SOURCE_DIR}/src/acpi/acpi.c)

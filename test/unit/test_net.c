@@ -424,6 +424,60 @@ START_TEST(impossible_sources_are_dropped)
 }
 END_TEST
 
+/* An empty datagram is a datagram (RFC 768 allows a zero-length payload). */
+START_TEST(empty_datagram_is_delivered)
+{
+    up();
+    int sock = tf_udp_bind(APP_PORT);
+    uint8_t f[128];
+    wire_inject(f, wire_udp(f, wire_mac, host_mac, HOST_IP, 1, OUR_IP, APP_PORT, "", 0));
+    char b[4];
+    ck_assert_int_eq(tf_udp_recv(sock, b, sizeof b, NULL, TF_UDP_NONBLOCK), 0);
+    ck_assert_uint_eq(stats().rx_udp_delivered, 1);
+}
+END_TEST
+
+/* A datagram whose checksum computes to 0 goes out with 0xffff: 0 means "no checksum" (RFC 768).
+ * Two payload bytes are chosen so that the one's complement sum is all ones. */
+START_TEST(zero_checksum_is_sent_as_all_ones)
+{
+    up();
+    int sock = tf_udp_bind(APP_PORT);
+    uint8_t f[64];
+    wire_inject(f, wire_arp(f, bcast, host_mac, 1, HOST_IP, zero_mac, OUR_IP)); /* cache it */
+    pump();
+    uint8_t payload[2] = {0, 0};
+    uint32_t pseudo = (OUR_IP >> 16) + (OUR_IP & 0xffff) + (HOST_IP >> 16) + (HOST_IP & 0xffff) +
+                      17 + 10 + APP_PORT + 5000 + 10; /* + the UDP header's words */
+    while (pseudo >> 16)
+        pseudo = (pseudo & 0xffff) + (pseudo >> 16);
+    uint16_t word = (uint16_t)(0xffff - pseudo); /* the sum becomes 0xffff: checksum 0 */
+    payload[0] = (uint8_t)(word >> 8);
+    payload[1] = (uint8_t)word;
+    wire_sent_clear();
+    struct tf_udp_peer to = {HOST_IP, 5000};
+    ck_assert_int_eq(tf_udp_send(sock, payload, 2, &to), 2);
+    size_t len;
+    const uint8_t *u = check_udp(0, host_mac, HOST_IP, 5000, NULL, &len);
+    ck_assert_uint_eq(wire_get16(u - 8 + 6), 0xffff);
+}
+END_TEST
+
+/* On a /31 (RFC 3021) there is no broadcast address: the other address is a host's. */
+START_TEST(point_to_point_subnet_has_no_broadcast)
+{
+    wire_set_option("ip", "10.1.2.2/31");
+    ck_assert_int_eq(tf_net_start(0), 0);
+    int sock = tf_udp_bind(APP_PORT);
+    uint8_t f[128];
+    wire_inject(f, wire_udp(f, wire_mac, host_mac, WIRE_IP(10, 9, 9, 9), 1, WIRE_IP(10, 1, 2, 3),
+                            APP_PORT, "b", 1));
+    char b[2];
+    ck_assert_int_eq(tf_udp_recv(sock, b, sizeof b, NULL, TF_UDP_NONBLOCK), TF_EAGAIN);
+    ck_assert_uint_eq(stats().drop_not_for_us, 1);
+}
+END_TEST
+
 START_TEST(broadcast_needs_no_arp)
 {
     up();
@@ -1233,6 +1287,9 @@ static Suite *net_suite(void)
     tcase_add_test(t, old_entries_are_asked_for_again);
     tcase_add_test(t, full_cache_replaces_the_oldest);
     tcase_add_test(t, impossible_sources_are_dropped);
+    tcase_add_test(t, empty_datagram_is_delivered);
+    tcase_add_test(t, zero_checksum_is_sent_as_all_ones);
+    tcase_add_test(t, point_to_point_subnet_has_no_broadcast);
     tcase_add_test(t, broadcast_needs_no_arp);
     suite_add_tcase(s, t);
     t = tcase_create("icmp");

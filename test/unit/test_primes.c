@@ -337,6 +337,75 @@ START_TEST(error_replies_are_rate_limited)
 }
 END_TEST
 
+/* The pad-or-refuse rule: a reply is sent only when it is no longer than the request; otherwise
+ * the short refusal that fits, or nothing. */
+START_TEST(replies_never_outgrow_the_request)
+{
+    char out[PROTO_REPLY_MAX];
+    strcpy(out, "pong id=p1 cpus=2\n");
+    ck_assert_uint_eq(proto_fit(out, 18, 18, "p1"), 18); /* as long: sent */
+    ck_assert_str_eq(out, "pong id=p1 cpus=2\n");
+    ck_assert_uint_eq(proto_fit(out, 18, 300, "p1"), 18);
+    ck_assert_uint_eq(proto_fit(out, 18, 17, "p1"), strlen("err id=p1 pad\n"));
+    ck_assert_str_eq(out, "err id=p1 pad\n");
+    strcpy(out, "ok id=- n=8 limit=10000000 kernel=trial sum=5316632 cpus=2 compute_us=100\n");
+    size_t n = proto_fit(out, strlen(out), 60, "");
+    ck_assert_str_eq(out, "err id=- pad the request with blanks to 256 bytes\n");
+    ck_assert_uint_eq(n, strlen(out));
+    ck_assert_uint_le(n, 60);
+    strcpy(out, "pong id=- cpus=2\n");
+    ck_assert_uint_eq(proto_fit(out, strlen(out), 4, ""), 0); /* "ping": not even the refusal */
+    for (size_t room = 0; room < 80; room++) { /* never longer than the request, whatever it is */
+        strcpy(out, "err id=a-long-id-of-32-characters unknown request 'x' (primes, ping, ...)\n");
+        ck_assert_uint_le(proto_fit(out, strlen(out), room, "a-long-id-of-32-characters-abcde"),
+                          room);
+    }
+}
+END_TEST
+
+/* The bound on an ok reply holds at the extremes of every field. */
+START_TEST(ok_bound_holds)
+{
+    struct proto_request r = request("primes 4096 1000000000000 kernel=sieve "
+                                     "id=0123456789abcdef0123456789abcdef");
+    struct proto_result big = {(uint64_t)4096 * PRIMES_LIMIT_MAX, 4096, UINT64_MAX};
+    char out[PROTO_REPLY_MAX];
+    ck_assert_uint_eq(proto_format_ok(out, &r, &big), proto_ok_bound(&r)); /* exact at the top */
+    r = request("primes 1 0");
+    struct proto_result small = {0, 1, 1};
+    ck_assert_uint_le(proto_format_ok(out, &r, &small), proto_ok_bound(&r));
+    ck_assert_uint_lt(proto_ok_bound(&r), 100);
+}
+END_TEST
+
+START_TEST(stats_reply_fits)
+{
+    struct proto_counter c[] = {{"requests", 3}, {"ok", 1}, {"errors", 2}};
+    char out[PROTO_REPLY_MAX];
+    ck_assert_uint_eq(proto_format_stats(out, "s1", c, 3), strlen(out));
+    ck_assert_str_eq(out, "stats id=s1 requests=3 ok=1 errors=2\n");
+    struct proto_counter huge[16];
+    for (int i = 0; i < 16; i++)
+        huge[i] = (struct proto_counter){"counter", UINT64_MAX};
+    size_t n = proto_format_stats(out, "0123456789abcdef0123456789abcdef", huge, 16);
+    ck_assert_uint_lt(n, PROTO_REPLY_MAX); /* whole fields only, and the newline */
+    ck_assert_uint_eq(n, strlen(out));
+    ck_assert_int_eq(out[n - 1], '\n');
+    ck_assert_int_eq(out[n - 2], '5'); /* ...18446744073709551615 */
+}
+END_TEST
+
+/* A server without a key says so to a client that sends a MAC. */
+START_TEST(mac_without_a_key_is_explained)
+{
+    struct proto_request r;
+    char why[160];
+    ck_assert_int_eq(parse("ping id=x t=17 mac=00", &r, why), -1);
+    ck_assert_str_eq(why, "t= and mac= are for a server with a key; this one has none");
+    ck_assert_str_eq(r.id, "x");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("primes");
@@ -359,6 +428,10 @@ static Suite *suite(void)
     tcase_add_test(p, replies_and_service_ports_are_never_answered);
     tcase_add_test(p, error_replies_are_rate_limited);
     tcase_add_test(p, work_of_a_request);
+    tcase_add_test(p, replies_never_outgrow_the_request);
+    tcase_add_test(p, ok_bound_holds);
+    tcase_add_test(p, stats_reply_fits);
+    tcase_add_test(p, mac_without_a_key_is_explained);
     suite_add_tcase(s, p);
     return s;
 }

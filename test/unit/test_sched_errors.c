@@ -1,6 +1,6 @@
 /* The task API's error paths on Linux: bad and stale handles, waiting twice, NULL functions,
  * too many tasks, calls from inside a task or from another thread, tf_wait_any and
- * tf_wait_all's own cases, tf_strerror, tf_option. */
+ * tf_wait_all's own cases, tf_strerror, tf_option, and a farm that has been stopped. */
 #include "taskfarm.h"
 
 #include <check.h>
@@ -226,6 +226,8 @@ START_TEST(strerror_and_options)
     ck_assert_str_eq(tf_strerror(TF_EFAULT_BASE - 0), "task faulted: #DE divide error");
     ck_assert_str_eq(tf_strerror(TF_EFAULT_BASE - 14), "task faulted: #PF page fault");
     ck_assert_str_eq(tf_strerror(TF_EFAULT_BASE - 99), "task faulted: CPU exception");
+    ck_assert_str_eq(tf_strerror(TF_ETHREAD),
+                     "task ended its thread (pthread_exit or cancellation)");
     ck_assert_str_eq(tf_strerror(-100), "unknown error");
     ck_assert_str_eq(tf_strerror(5), "unknown error");
     ck_assert_int_eq(TF_FAULT_VECTOR(TF_EFAULT_BASE - 13), 13);
@@ -233,6 +235,29 @@ START_TEST(strerror_and_options)
     ck_assert_str_eq(tf_option("spin_us"), "7");
     ck_assert_ptr_null(tf_option("no_such_option"));
     ck_assert_ptr_null(tf_option(""));
+}
+END_TEST
+
+/* Once stopped, the farm stays stopped until tf_host_start: a later call used to start it again
+ * behind the program's back, with the environment's topology. */
+START_TEST(stopped_farm_stays_stopped)
+{
+    ck_assert_int_eq(tf_host_start(1, 2, 1), 0);
+    ck_assert_uint_eq(tf_cpu_count(), 2);
+    ck_assert_int_eq(tf_host_stop(), 0);
+    ck_assert_int_eq(tf_submit(twice, (void *)1), TF_EPERM);
+    ck_assert_int_eq(tf_wait(0, NULL), TF_EPERM);
+    ck_assert_uint_eq(tf_cpu_count(), 0);
+    ck_assert_uint_eq(tf_cpu_self(), UINT_MAX);
+    struct tf_cpu_info info;
+    ck_assert_int_eq(tf_cpu_info(0, &info), TF_EINVAL);
+    ck_assert_int_eq(tf_host_stop(), TF_EPERM); /* nothing was started again */
+    ck_assert_int_eq(tf_host_start(1, 3, 1), 0);
+    ck_assert_uint_eq(tf_cpu_count(), 3);
+    uint64_t r = 0;
+    ck_assert_int_eq(tf_wait(tf_submit(twice, (void *)4), &r), 0);
+    ck_assert_uint_eq(r, 8);
+    ck_assert_int_eq(tf_host_stop(), 0);
 }
 END_TEST
 
@@ -261,6 +286,7 @@ int main(void)
     tcase_add_test(tc, wait_all_cases);
     tcase_add_test(tc, strerror_and_options);
     tcase_add_test(tc, bad_topologies);
+    tcase_add_test(tc, stopped_farm_stays_stopped);
     tcase_add_test(tc, stop_runs_submitted_tasks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

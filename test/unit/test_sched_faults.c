@@ -1,7 +1,10 @@
 /* Faulting tasks on Linux: a division by zero, a store through a null pointer, an invalid
  * opcode and a stack overflow end their task with the fault's vector, on workers and on the
- * BSP, and the farm keeps working; a fault outside a task keeps its default action. Every task
- * starts with the default floating-point environment, whatever the one before it set.
+ * BSP, and the farm keeps working; a fault outside a task keeps its default action, or goes to
+ * the program's own handler, and containment stays on after it. A task that ends its thread
+ * (pthread_exit) ends with TF_ETHREAD and its CPU gets a new thread; on CPU 0 the program is
+ * aborted. Every task starts with the default floating-point environment, whatever the one
+ * before it set.
  *
  * Runs under AddressSanitizer: ASan's own handlers for these signals are turned off (below), so
  * that the farm's handlers and the default action are what is tested. */
@@ -10,8 +13,11 @@
 
 #include <check.h>
 #include <fenv.h>
+#include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
@@ -119,6 +125,127 @@ START_TEST(fault_outside_a_task)
 }
 END_TEST
 
+/* The program's own SIGSEGV handler, installed before the farm starts: it takes the fault the
+ * test makes outside a task, and must never see one of a task. */
+static sigjmp_buf outside;
+static volatile sig_atomic_t expect_outside;
+
+static void program_handler(int sig, siginfo_t *si, void *context)
+{
+    (void)sig, (void)si, (void)context;
+    if (expect_outside) {
+        expect_outside = 0;
+        siglongjmp(outside, 1);
+    }
+    _exit(3); /* a task's fault reached the program: containment was lost */
+}
+
+START_TEST(containment_outlives_a_fault_outside_a_task)
+{
+    struct sigaction sa = {.sa_sigaction = program_handler, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
+    ck_assert_int_eq(tf_host_start(1, 3, 1), 0);
+    expect_outside = 1;
+    if (sigsetjmp(outside, 1) == 0)
+        null_store(NULL);
+    ck_assert_int_eq(expect_outside, 0);
+    enum { N = 9 };
+    tf_task_t h[N];
+    int e[N];
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_ge(h[i] = tf_submit(null_store, NULL), 0);
+    tf_wait_all(h, N, NULL, e);
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_eq(e[i], TF_EFAULT_BASE - 14);
+    ck_assert_int_eq(tf_host_stop(), 0);
+}
+END_TEST
+
+/* One task per CPU, each on its own (they wait for each other): a worker's calls pthread_exit,
+ * CPU 0's returns 7. */
+static unsigned arrived, target;
+
+static void barrier(void)
+{
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < target)
+        sched_yield();
+}
+
+static uint64_t exit_thread_unless_cpu0(void *arg)
+{
+    (void)arg;
+    barrier();
+    if (tf_cpu_self() != 0)
+        pthread_exit(NULL);
+    return 7;
+}
+
+static uint64_t own_cpu(void *arg)
+{
+    (void)arg;
+    barrier();
+    return tf_cpu_self();
+}
+
+static void round_per_cpu(unsigned cpus, tf_task_fn fn, uint64_t *r, int *e)
+{
+    tf_task_t h[TF_MAX_CPUS];
+    __atomic_add_fetch(&target, cpus, __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < cpus; i++)
+        ck_assert_int_ge(h[i] = tf_submit(fn, NULL), 0);
+    tf_wait_all(h, cpus, r, e);
+}
+
+static void check_every_cpu_works(unsigned cpus)
+{
+    uint64_t r[TF_MAX_CPUS], seen = 0;
+    int e[TF_MAX_CPUS];
+    round_per_cpu(cpus, own_cpu, r, e);
+    for (unsigned i = 0; i < cpus; i++) {
+        ck_assert_int_eq(e[i], 0);
+        seen |= 1ull << r[i];
+    }
+    ck_assert_uint_eq(seen, (1ull << cpus) - 1);
+}
+
+START_TEST(pthread_exit_in_a_task_on_a_worker)
+{
+    enum { CPUS = 3, ROUNDS = 2 };
+    for (unsigned start = 0; start < 2; start++) {
+        ck_assert_int_eq(tf_host_start(1, CPUS, 1), 0);
+        for (unsigned k = 0; k < ROUNDS; k++) { /* the second round: threads that took over */
+            uint64_t r[CPUS];
+            int e[CPUS], exited = 0;
+            round_per_cpu(CPUS, exit_thread_unless_cpu0, r, e);
+            for (unsigned i = 0; i < CPUS; i++) {
+                ck_assert_msg(e[i] == TF_ETHREAD || (e[i] == 0 && r[i] == 7), "task %u: %s", i,
+                              tf_strerror(e[i]));
+                exited += e[i] == TF_ETHREAD;
+            }
+            ck_assert_int_eq(exited, CPUS - 1);
+            check_every_cpu_works(CPUS);
+        }
+        ck_assert_int_eq(tf_host_stop(), 0); /* joins the threads that took over */
+    }
+}
+END_TEST
+
+static uint64_t exit_thread(void *arg)
+{
+    (void)arg;
+    pthread_exit(NULL);
+}
+
+/* On CPU 0 the thread is the program's, inside tf_wait: it cannot be given back. */
+START_TEST(pthread_exit_in_a_task_on_cpu0_aborts)
+{
+    ck_assert_int_eq(tf_host_start(1, 1, 1), 0);
+    tf_wait(tf_submit(exit_thread, NULL), NULL);
+}
+END_TEST
+
 /* Checks the environment it starts with and divides by zero (which must give an infinity, not
  * SIGFPE), then unmasks division by zero and rounds downward, for the next task on this thread.
  * Returns 0 when all was as it should be. */
@@ -176,6 +303,9 @@ int main(void)
     tcase_add_test(tc, faults_on_workers_and_bsp);
     tcase_add_test(tc, faults_on_the_bsp_alone);
     tcase_add_test_raise_signal(tc, fault_outside_a_task, SIGSEGV);
+    tcase_add_test(tc, containment_outlives_a_fault_outside_a_task);
+    tcase_add_test(tc, pthread_exit_in_a_task_on_a_worker);
+    tcase_add_test_raise_signal(tc, pthread_exit_in_a_task_on_cpu0_aborts, SIGABRT);
     tcase_add_test(tc, fpenv_on_workers_and_bsp);
     tcase_add_test(tc, fpenv_on_the_bsp_alone);
     suite_add_tcase(s, tc);

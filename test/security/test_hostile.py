@@ -1,0 +1,212 @@
+"""Security tests: hostile CPL3 programs (test/security/hostile*.c) that try to reach the CPL0
+core or take a CPU away from the runtime. Each boots the hostile image, lets its tasks do their
+worst on every CPU, and checks that the core contained them (no exception report, no hang: a
+CPU that never comes back makes the guest time out) and that every CPU still runs tasks.
+
+Accelerators: the default one (KVM when usable, TCG otherwise), since what a hypervisor runs
+natively at CPL3 (PVM: the host CPU's FSGSBASE, say) is part of what is tested."""
+import re
+import socket
+import subprocess
+import threading
+import time
+import unittest
+
+import tfqemu
+from tfqemu import boot, image
+from tflib import free_udp_port
+
+GUEST_PORT = 7070  # HOSTILE_PORT of hostile_irq.c
+
+SMP = ["--smp", "2"]
+TIMEOUT = 30  # seconds; a contained guest exits in about one
+
+
+def hostile(*args, tf_run_args=SMP):
+    return boot(image("test", "security", "hostile"), *args, timeout=TIMEOUT,
+                tf_run_args=tf_run_args)
+
+
+def read_console(pipe, chunks, ready, text=b"hostile: ready\n"):
+    """Collects the console into `chunks`; sets `ready` once `text` has gone by."""
+    seen = b""
+    for chunk in iter(lambda: pipe.read1(65536), b""):
+        chunks.append(chunk)
+        seen = (seen + chunk.replace(b"\r\n", b"\n"))[-4096:]
+        if text in seen:
+            ready.set()
+
+
+def hostile_with_card(*args, smp=1, tf_run_args=()):
+    """Boots the hostile image with a network card whose guest port 7070 is forwarded from a
+    free host port; once the guest says "hostile: ready", sends it a datagram every 0.2 s
+    until it exits."""
+    port = free_udp_port()
+    cmd = [tfqemu.TF_RUN, "--accel", tfqemu.ACCEL, "--timeout", str(TIMEOUT), "--smp", str(smp),
+           "--udp", f"{port}:{GUEST_PORT}", *tf_run_args, image("test", "security", "hostile"),
+           "--", *args]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    chunks, ready = [], threading.Event()
+    reader = threading.Thread(target=read_console, args=(proc.stdout, chunks, ready),
+                              daemon=True)
+    reader.start()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        while proc.poll() is None:
+            if ready.wait(0.2):
+                s.sendto(b"hostile", ("127.0.0.1", port))
+    reader.join()
+    out = b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+    return tfqemu.Boot(out, proc.returncode, time.monotonic() - start, cmd)
+
+
+class Contained(unittest.TestCase):
+    """Checks shared by the tests: what every contained run shows."""
+
+    def assert_contained(self, b, rounds):
+        self.assertEqual(b.code, 0, b)
+        self.assertNotIn("*** CPU exception", b.output, b)
+        self.assertNotIn("*** unexpected", b.output.replace("unexpected interrupt", ""), b)
+        self.assertIn("normal: every CPU ran a task", b.output, b)
+        cpus = int(re.search(r"hostile: \S+ on (\d+) CPUs", b.output).group(1))
+        for name in rounds:
+            for i in range(cpus):
+                self.assertRegex(b.output, rf"\n{name} {i}: (returned|fault|error) ", b)
+
+    def outcome(self, b, name):
+        """Every task of a round ended the same way: that way ("fault 14", "returned 1", ...)."""
+        found = set(re.findall(rf"\n{name} \d+: (\w+ -?\d+)", b.output))
+        self.assertEqual(len(found), 1, f"{name}: {found}\n{b}")
+        return found.pop()
+
+
+class GsBaseTest(Contained):
+    """A task that changes its GS base (the runtime's per-CPU block) is ended or returns, and
+    its CPU gets the runtime's GS back; it used to hang its CPU in the fault recovery, which
+    reads the context through GS."""
+
+    def test_selector_load(self):
+        b = hostile("gs-selector")
+        self.assert_contained(b, ["selector-return", "selector-fault"])
+        self.assertEqual(self.outcome(b, "selector-return"), "fault 14")  # GS base 0: page 0
+        self.assertEqual(self.outcome(b, "selector-fault"), "fault 6")
+
+    def test_set_user_gs(self):
+        b = hostile("gs-syscall")
+        self.assert_contained(b, ["syscall-zero-return", "syscall-zero-fault",
+                                  "syscall-other-block", "syscall-non-canonical"])
+        self.assertEqual(self.outcome(b, "syscall-zero-return"), "fault 14")
+        self.assertEqual(self.outcome(b, "syscall-zero-fault"), "fault 6")
+        self.assertEqual(self.outcome(b, "syscall-other-block"), "fault 13")
+        # WRMSR of a non-canonical base would raise #GP at CPL0: refused
+        self.assertEqual(self.outcome(b, "syscall-non-canonical"), "returned -22")
+
+    def test_wrgsbase(self):
+        """#UD where CR4.FSGSBASE is off; where the hypervisor runs CPL3 on a host CPU that has
+        it on (PVM), the base changes and the task ends with the page fault at GS 0."""
+        b = hostile("gs-wrgsbase")
+        self.assert_contained(b, ["wrgsbase-return", "wrgsbase-fault"])
+        self.assertIn(self.outcome(b, "wrgsbase-return"), ("fault 6", "fault 14"))
+        self.assertEqual(self.outcome(b, "wrgsbase-fault"), "fault 6")
+
+
+STARTUP_CALLS = ["SET_POWEROFF", "KVMCLOCK", "PIT_CALIBRATE", "SMP_SETUP", "GUARD_PAGE",
+                 "FAULT_SETUP", "STARTUP_DONE"]
+EPERM, EINVAL, ENOSYS = -1, -22, -88
+
+
+class PlatformCallTest(Contained):
+    """The calls that change the platform under every CPU are the runtime's start-up's: refused
+    from main and from tasks once it is over. They used to be open to any caller: a task could
+    claim the power-off port, unmap pages the core reads, reset another CPU with INIT."""
+
+    def test_startup_calls_are_refused_afterwards(self):
+        b = hostile("startup-calls")
+        self.assert_contained(b, ["calls", "smp-start"])
+        cpus = int(re.search(r"on (\d+) CPUs", b.output).group(1))
+        for who in [f"task {i}" for i in range(cpus)] + ["main"]:
+            for call in STARTUP_CALLS:
+                self.assertIn(f"\n{who} {call}: {EPERM}\n", b.output, b)
+        self.assertEqual(self.outcome(b, "smp-start"), "returned 0")  # INIT and SIPI refused
+        self.assertNotIn("a fault resumed where a task said", b.output)
+
+    def test_unmapping_the_fault_context_is_refused(self):
+        """The core reads the fault context's armed word when a task faults: unmapped, that was
+        a page fault at CPL0 that stopped the machine."""
+        b = hostile("guard-armed")
+        self.assert_contained(b, ["guard-armed"])
+        self.assertEqual(self.outcome(b, "guard-armed"), "fault 6")
+        self.assertRegex(b.output, rf"guard-armed on CPU \d+: GUARD_PAGE returned {EPERM}\n")
+        self.assertNotRegex(b.output, r"GUARD_PAGE returned (?!-1\n)")
+
+    def test_mmio_map_refuses_ram(self):
+        b = hostile("mmio-heap")
+        self.assert_contained(b, [])
+        self.assertIn(f"MMIO_MAP heap: {EPERM}\n", b.output, b)
+        self.assertIn(f"MMIO_MAP image: {EPERM}\n", b.output, b)
+
+    def test_port_range_does_not_wrap(self):
+        b = hostile("port-wrap")
+        self.assert_contained(b, [])
+        for w in (1, 2, 4):
+            self.assertIn(f"PORT_READ(-{w}, {w}): {EINVAL}\n", b.output, b)
+            self.assertIn(f"PORT_WRITE(-{w}, {w}): {EINVAL}\n", b.output, b)
+
+    def test_no_selftest_faults_in_production_images(self):
+        """KABI_SYS_SELFTEST_FAULT exists only in the test suite's core: in an image linked like
+        a user's it used to fault at CPL0 and stop the machine."""
+        b = boot(image("test", "security", "hostile-production"), "selftest", timeout=TIMEOUT)
+        self.assertEqual(b.code, 0, b)
+        self.assertIn(f"SELFTEST_FAULT: {ENOSYS}\n", b.output, b)
+        self.assertNotIn("*** CPU exception", b.output, b)
+
+
+class InterruptVectorTest(Contained):
+    """Interrupts on exception vectors, sent through the network card's MSI-X table (which CPL3
+    owns): an interrupt is acknowledged and ignored, never taken for an exception. Vector 17
+    (#AC) pushes an error code as an exception and none as an interrupt; vectors 16 (#MF) and
+    19 (#XM) none either way, and are exceptions only with an x87 or SSE error pending. Each arrives at CPL3 inside a task, at CPL0 in the halt of a receive, and at CPL0
+    in the core's short park path with a GS base the task set to 0 (each time a task on another
+    CPU unmasks the message, once the target halts)."""
+
+    def check(self, b, vector, line):
+        self.assert_contained(b, [])
+        self.assertIn(line, b.output, b)
+        self.assertIn(f"*** unexpected interrupt, vector {vector}, ", b.output, b)
+
+    def test_exceptions_on_those_vectors_stay_exceptions(self):
+        b = hostile("fp-exceptions")
+        self.assert_contained(b, ["x87-divide", "sse-divide"])
+        self.assertEqual(self.outcome(b, "x87-divide"), "fault 16")
+        # QEMU's TCG (7.2) does not raise #XM for SSE exceptions: the division just returns
+        tcg = tfqemu.ACCEL == "tcg" or (tfqemu.ACCEL == "auto" and not tfqemu.kvm_usable())
+        self.assertIn(self.outcome(b, "sse-divide"),
+                      ("fault 19", "returned 1") if tcg else ("fault 19",))
+        self.assertNotIn("unexpected interrupt", b.output)
+
+    def test_in_a_task(self):
+        for vector in (16, 17, 19):
+            with self.subTest(vector=vector):
+                b = hostile_with_card("irq-task", str(vector))
+                self.check(b, vector, "irq-task: returned 42\n")
+
+    def test_in_a_receive(self):
+        for vector in (16, 17, 19):
+            with self.subTest(vector=vector):
+                b = hostile_with_card("irq-wait", str(vector), smp=2)
+                self.check(b, vector, "irq-wait: woke (0)\n")
+                self.assertIn("irq-wait helper: returned 2\n", b.output, b)
+
+    def test_in_the_park_path_with_a_user_gs(self):
+        for vector in (16, 17, 19):
+            with self.subTest(vector=vector):
+                # tf.park=hlt: the short park path (MWAIT goes the long way)
+                b = hostile_with_card("irq-park", str(vector), "tf.park=hlt", smp=2)
+                self.assert_contained(b, ["irq-park"])
+                self.assertRegex(b.output, r"\nirq-park \d: fault 14\n", b)  # the GS-0 task
+                self.assertRegex(b.output, r"\nirq-park \d: returned 2\n", b)
+
+
+if __name__ == "__main__":
+    tfqemu.main()
