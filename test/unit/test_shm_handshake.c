@@ -23,6 +23,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #ifndef ROUNDS
@@ -58,10 +59,18 @@ static void stagger(uint32_t r)
         ;
 }
 
+/* Waits until *word == r: spinning (both sides must run at once for the litmus), giving the CPU
+ * away after a while, when the other side is off it (a loaded machine). */
+static void wait_for(const uint32_t *word, uint32_t r)
+{
+    for (unsigned spins = 0; __atomic_load_n(word, __ATOMIC_ACQUIRE) != r; spins++)
+        if (spins > 2000)
+            sched_yield();
+}
+
 static void wait_round(uint32_t r)
 {
-    while (__atomic_load_n(&round_no, __ATOMIC_ACQUIRE) != r)
-        ;
+    wait_for(&round_no, r);
 }
 
 static void *runner(void *arg)
@@ -91,8 +100,7 @@ START_TEST(no_lost_wake_up)
             stagger(r);
         shm_notice_announce(&notice);        /* 1. sleeping = 1 */
         int saw_done = shm_task_done(&task); /* 2. */
-        while (__atomic_load_n(&done_no[1], __ATOMIC_ACQUIRE) != r)
-            ;
+        wait_for(&done_no[1], r);
         if (!saw_done && !__atomic_load_n(&woken, __ATOMIC_RELAXED))
             lost++;
     }
@@ -135,8 +143,7 @@ START_TEST(no_task_left_in_the_queue)
             stagger(r);
         ck_assert_int_eq(shm_queue_push(&queue, r & 0xffff), 0); /* 1. push */
         int claimed = shm_slot_claim(&slot);                     /* 2. claim an idle worker */
-        while (__atomic_load_n(&done_no[1], __ATOMIC_ACQUIRE) != r)
-            ;
+        wait_for(&done_no[1], r);
         if (!claimed && __atomic_load_n(&saw_empty, __ATOMIC_RELAXED))
             lost++;
         shm_queue_pop(&queue);
