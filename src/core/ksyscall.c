@@ -12,6 +12,9 @@ extern char __image_start[], __kernel_end[], __kbss_start[], __kbss_end[];
  * the sleep type each takes */
 static uint16_t poweroff_port[2];
 static uint16_t poweroff_type[2];
+
+/* Rounds of PIT_CALIBRATE_TICKS (10 ms) to wait for the power to go off: half a second */
+#define POWEROFF_WAIT_ROUNDS 50
 static int startup_over; /* KABI_SYS_STARTUP_DONE has been called */
 
 /* A [start-up] call (kabi.h): made by the runtime before main, refused once tasks may run. */
@@ -56,14 +59,23 @@ static void acpi_poweroff(void)
             x86_outw(poweroff_port[i], value[i] | PLAT_ACPI_PM1_SLP_EN);
 }
 
+static long pit_calibrate(void);
+
 _Noreturn void kcore_exit(int code)
 {
     if (code < 0 || code > KABI_EXIT_CODE_MAX) /* the runtime keeps user codes in range */
         code = KABI_EXIT_PANIC;
     x86_outl(PLAT_DEBUG_EXIT_PORT, (uint32_t)code);
-    if (poweroff_port[0])
-        acpi_poweroff();
-    kprintf("\n*** exit(%d): no exit device and no ACPI power-off; halted\n", code);
+    if (!poweroff_port[0]) {
+        kprintf("\n*** exit(%d): no exit device and no ACPI power-off; halted\n", code);
+        kcore_halt_forever();
+    }
+    acpi_poweroff();
+    /* A hypervisor acts on SLP_EN after the write returns (QEMU in its main loop), and the CPU
+     * runs on meanwhile: give the machine time to go off before saying it did not. */
+    for (unsigned i = 0; i < POWEROFF_WAIT_ROUNDS && pit_calibrate() >= 0; i++)
+        ;
+    kprintf("\n*** exit(%d): the ACPI power-off did not take effect; halted\n", code);
     kcore_halt_forever();
 }
 
