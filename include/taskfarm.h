@@ -336,6 +336,9 @@ struct tf_net_stats {
     uint64_t drop_bad_source;      /* from a broadcast, multicast, loopback or our own address */
     uint64_t drop_arp_unsolicited; /* ARP replies to us that nobody asked for */
     uint64_t drop_arp_conflict;    /* ARP giving a cached address (or ours) another MAC */
+    /* Datagrams that came while the DHCP client was still getting our address, held until a
+     * socket binds their port (then counted again by what became of them; at most 4). */
+    uint64_t rx_held;
     /* Not received frames: datagrams sent to a next hop whose MAC address was not known, and
      * dropped because no room was left to hold them while ARP asked, or no answer came. */
     uint64_t tx_arp_dropped;

@@ -43,6 +43,7 @@ static unsigned format_stats(char *out, size_t size)
         {"drop_bad_source", s.drop_bad_source},
         {"drop_arp_unsolicited", s.drop_arp_unsolicited},
         {"drop_arp_conflict", s.drop_arp_conflict},
+        {"rx_held", s.rx_held},
         {"tx_arp_dropped", s.tx_arp_dropped},
     };
     size_t used = 0;

@@ -38,10 +38,9 @@ static uint16_t net_next_ephemeral = NET_EPHEMERAL_LO;
 
 /* ---- Frame accounting ---------------------------------------------------------------------- */
 
-static void net_count(enum net_verdict v)
+void net_count_outcome(enum net_verdict v)
 {
     struct tf_net_stats *s = &net_if.stats;
-    s->rx_frames++;
     switch (v) {
     case NET_UDP_DELIVERED:
         s->rx_udp_delivered++;
@@ -94,7 +93,16 @@ static void net_count(enum net_verdict v)
     case NET_DROP_ARP_CONFLICT:
         s->drop_arp_conflict++;
         break;
+    case NET_HELD:
+        s->rx_held++;
+        break;
     }
+}
+
+static void net_count(enum net_verdict v)
+{
+    net_if.stats.rx_frames++;
+    net_count_outcome(v);
 }
 
 /* Processes one frame waiting in the NIC: 1, or 0 when none was waiting. */
@@ -196,6 +204,7 @@ int tf_udp_bind(uint16_t port)
             net_sockets[i].port = port;
             net_sockets[i].head = net_sockets[i].count = 0;
             net_sockets[i].open = 1;
+            net_early_release(port);
             return i;
         }
     }

@@ -5,6 +5,7 @@
  *   netif_rx_next -> eth_input -> arp_input
  *                              -> ipv4_input -> icmp_input
  *                                            -> udp_input -> net_socket_deliver | dhcp_input
+ *                                                                   | net_early_hold
  * Each input function returns what became of the frame (enum net_verdict); net_poll counts that
  * verdict into exactly one field of struct tf_net_stats, so every frame is counted exactly once
  * by construction.
@@ -41,6 +42,7 @@ enum net_verdict {
     NET_DROP_BAD_SOURCE,      /* a source address no packet may come from */
     NET_DROP_ARP_UNSOLICITED, /* an ARP reply nobody asked for */
     NET_DROP_ARP_CONFLICT,    /* ARP claiming another MAC for a cached address, or ours */
+    NET_HELD,                 /* a datagram that came before our address: held (early.c) */
 };
 
 /* The interface's state. Written by tf_net_start/DHCP, read by every layer. */
@@ -147,6 +149,15 @@ int net_tx(const void *frame, size_t len);
 /* Queues a datagram on the socket bound to `port`. */
 enum net_verdict net_socket_deliver(uint16_t port, uint32_t src, uint16_t sport,
                                     const uint8_t *data, size_t len);
+
+/* Counts what became of a frame counted in rx_frames already (a held one). */
+void net_count_outcome(enum net_verdict v);
+
+/* early.c: a datagram to a port other than the DHCP client's, received while the DHCP client
+ * runs, is held (NET_HELD) until a socket binds its port; net_early_release(port) then sends
+ * the held frames for that port up the receive path again (tf_udp_bind calls it). */
+enum net_verdict net_early_hold(const uint8_t *frame, size_t len);
+void net_early_release(uint16_t port);
 
 /* dhcp.c: runs the client until an address is bound or timeout_ns passes (0: DHCP_TIMEOUT_NS).
  * 0, TF_ETIMEDOUT. Configures net_if on success. */

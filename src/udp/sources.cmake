@@ -2,5 +2,5 @@
 # the virtio-net driver below it (netif.h), on the PCI layer.
 tf_layer(udp
   SOURCES udp/checksum.c udp/eth.c udp/arp.c udp/ipv4.c udp/icmp.c udp/udp.c udp/dhcp.c
-          udp/net.c udp/virtio_net.c
+          udp/net.c udp/early.c udp/virtio_net.c
   USES pci boot)

@@ -33,8 +33,10 @@ enum net_verdict udp_input(const struct ipv4_rx *rx)
     uint16_t dport = net_get16(d + UDP_DPORT);
     if (net_if.dhcp_active && dport == DHCP_CLIENT_PORT)
         return dhcp_input(d + UDP_HLEN, len - UDP_HLEN);
-    if (net_if.ip == 0)
-        return NET_DROP_NOT_FOR_US; /* only the DHCP client listens before we have an address */
+    if (net_if.ip == 0) /* only the DHCP client listens before we have an address */
+        return net_if.dhcp_active
+                   ? net_early_hold(rx->frame, (size_t)(rx->payload + rx->payload_len - rx->frame))
+                   : NET_DROP_NOT_FOR_US;
     return net_socket_deliver(dport, rx->src, net_get16(d + UDP_SPORT), d + UDP_HLEN,
                               len - UDP_HLEN);
 }

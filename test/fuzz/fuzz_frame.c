@@ -74,7 +74,7 @@ static uint64_t fuzz_outcomes(const struct tf_net_stats *s)
            s->rx_arp_replies + s->drop_bad_length + s->drop_bad_checksum + s->drop_not_for_us +
            s->drop_fragment + s->drop_ip_options + s->drop_no_listener + s->drop_queue_full +
            s->drop_unsupported + s->drop_oversize + s->drop_tx_full + s->drop_bad_source +
-           s->drop_arp_unsolicited + s->drop_arp_conflict;
+           s->drop_arp_unsolicited + s->drop_arp_conflict + s->rx_held;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -216,31 +216,9 @@ def arp_request(target_ip, sender_ip=TEST_IP):
                        b"\0" * 6, ip_bytes(target_ip))
 
 
-class WireTest(unittest.TestCase):
-    """The test is the wire (QEMU -netdev dgram over loopback UDP)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        cls.sock.bind(("127.0.0.1", 0))
-        cls.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        ours, qemu_port = cls.sock.getsockname()[1], free_udp_port()
-        cls.qemu = ("127.0.0.1", qemu_port)
-        cls.guest = Guest(f"tf.ip={GUEST_IP}/24", f"tf.gw={TEST_IP}", accel="tcg", timeout=110,
-                          tf_run_args=("--net", f"dgram:{qemu_port}:{ours}"))
-        try:
-            cls.guest.wait_for(r"echo: .*ready")
-        except AssertionError:
-            cls.guest.stop()
-            raise
-        cls.guest_mac = GUEST_MAC_DEFAULT
-        cls.sport = 40000
-        cls.arp_answers = 0  # ARP replies sent to the guest: frames it counts too
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.guest.stop()
-        cls.sock.close()
+class WireEnd:
+    """The test as the wire's other end: frames to and from QEMU's dgram socket (self.sock,
+    self.qemu), ARP answered like a host, UDP requests to the echo port."""
 
     def send(self, frame):
         self.sock.sendto(frame, self.qemu)
@@ -268,7 +246,7 @@ class WireTest(unittest.TestCase):
             reply = struct.pack("!HHBBH6s4s6s4s", 1, ETH_IPV4, 6, 4, 2, TEST_MAC,
                                 ip_bytes(TEST_IP), frame[22:28], frame[28:32])
             self.send(eth(frame[22:28], reply, ETH_ARP))
-            WireTest.arp_answers += 1
+            type(self).arp_answers += 1
 
     def udp_reply_to(self, sport):
         def match(f):
@@ -278,8 +256,8 @@ class WireTest(unittest.TestCase):
 
     def request(self, data, sport=None):
         """Sends one UDP datagram to the echo port (as frames) and returns the reply's payload."""
-        WireTest.sport += 1
-        sport = sport or WireTest.sport
+        type(self).sport += 1
+        sport = sport or type(self).sport
         self.send(eth(self.guest_mac, ipv4(PROTO_UDP, udp(sport, ECHO_PORT, data))))
         frame = self.receive(self.udp_reply_to(sport))
         return frame[42:42 + struct.unpack("!H", frame[38:40])[0] - 8]
@@ -287,6 +265,32 @@ class WireTest(unittest.TestCase):
     def stats(self):
         text = self.request(b"stats").decode()
         return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
+
+class WireTest(WireEnd, unittest.TestCase):
+    """The test is the wire (QEMU -netdev dgram over loopback UDP)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        cls.sock.bind(("127.0.0.1", 0))
+        cls.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        ours, qemu_port = cls.sock.getsockname()[1], free_udp_port()
+        cls.qemu = ("127.0.0.1", qemu_port)
+        cls.guest = Guest(f"tf.ip={GUEST_IP}/24", f"tf.gw={TEST_IP}", accel="tcg", timeout=110,
+                          tf_run_args=("--net", f"dgram:{qemu_port}:{ours}"))
+        try:
+            cls.guest.wait_for(r"echo: .*ready")
+        except AssertionError:
+            cls.guest.stop()
+            raise
+        cls.guest_mac = GUEST_MAC_DEFAULT
+        cls.sport = 40000
+        cls.arp_answers = 0  # ARP replies sent to the guest: frames it counts too
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guest.stop()
+        cls.sock.close()
 
     def test_spoofed_source_does_not_stall_the_guest(self):
         """A datagram from an on-link address nobody answers ARP for: its reply waits for ARP,
@@ -423,6 +427,90 @@ class WireTest(unittest.TestCase):
         self.send(eth(self.guest_mac, ipv4(PROTO_ICMP, icmp_echo(9, 9, b"after"))))
         self.receive(lambda f: f[23] == PROTO_ICMP and f[34] == 0)
         self.assertEqual(self.request(b"still here"), b"still here")
+
+DHCP_SERVER, DHCP_CLIENT, DHCP_MAGIC = 67, 68, 0x63825363
+DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DHCP_ACK = 1, 2, 3, 5
+
+
+def dhcp_reply(request, kind):
+    """A server's reply (RFC 2131) of `kind` to the client's `request` (its BOOTP message),
+    offering GUEST_IP on a /24 with us as router and server, by broadcast as the client asks."""
+    xid, chaddr = request[4:8], request[28:44]
+    options = (bytes([53, 1, kind, 54, 4]) + ip_bytes(TEST_IP) + bytes([1, 4, 255, 255, 255, 0]) +
+               bytes([3, 4]) + ip_bytes(TEST_IP) + bytes([51, 4]) + struct.pack("!I", 86400) +
+               bytes([255]))
+    msg = (bytes([2, 1, 6, 0]) + xid + b"\0" * 4 + b"\0" * 4 + ip_bytes(GUEST_IP) +
+           ip_bytes(TEST_IP) + b"\0" * 4 + chaddr + b"\0" * 192 + struct.pack("!I", DHCP_MAGIC) +
+           options)
+    return eth(b"\xff" * 6, ipv4(PROTO_UDP, udp(DHCP_SERVER, DHCP_CLIENT, msg,
+                                                  dst="255.255.255.255"), dst="255.255.255.255"))
+
+
+def dhcp_message(frame):
+    """(type, BOOTP message) of a DHCP message from the client, or None."""
+    if (frame[12:14] != struct.pack("!H", ETH_IPV4) or frame[23] != PROTO_UDP or
+            struct.unpack("!H", frame[36:38])[0] != DHCP_SERVER):
+        return None
+    msg = frame[42:]
+    i = 240
+    while i + 1 < len(msg) and msg[i] != 255:
+        if msg[i] == 53:
+            return msg[i + 2], msg
+        i += 1 if msg[i] == 0 else 2 + msg[i + 1]
+    return None
+
+
+class EarlyRequestTest(WireEnd, unittest.TestCase):
+    """Datagrams that come while the guest is still asking DHCP for its address. The test is
+    the DHCP server, so it sends them at a moment it chooses: after the client's DISCOVER,
+    before the OFFER. They used to be dropped as not for us and never answered."""
+
+    def setUp(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.addCleanup(self.sock.close)
+        ours, qemu_port = self.sock.getsockname()[1], free_udp_port()
+        self.qemu = ("127.0.0.1", qemu_port)
+        EarlyRequestTest.sport = 42000  # requests after the early datagrams'
+        EarlyRequestTest.arp_answers = 0
+        self.guest = Guest(accel="tcg", timeout=60, tf_run_args=("--net", f"dgram:{qemu_port}:{ours}"))
+        self.addCleanup(self.guest.stop)
+
+    def early(self, datagrams):
+        """Waits for the DISCOVER, sends `datagrams` to the echo port (one source port each),
+        then serves the DHCP exchange; returns the guest's MAC and the source ports used."""
+        def dhcp_of(kind):
+            return lambda f: (dhcp_message(f) or (None,))[0] == kind
+        discover = dhcp_message(self.receive(dhcp_of(DHCP_DISCOVER), timeout=30))[1]
+        self.guest_mac = discover[28:34]
+        ports = [41000 + i for i in range(len(datagrams))]
+        for port, data in zip(ports, datagrams):
+            self.send(eth(self.guest_mac, ipv4(PROTO_UDP, udp(port, ECHO_PORT, data))))
+        self.send(dhcp_reply(discover, DHCP_OFFER))
+        request = dhcp_message(self.receive(dhcp_of(DHCP_REQUEST)))[1]
+        self.send(dhcp_reply(request, DHCP_ACK))
+        return ports
+
+    def test_request_before_the_address_is_answered(self):
+        [port] = self.early([b"first"])
+        frame = self.receive(self.udp_reply_to(port))
+        self.assertEqual(frame[42:47], b"first")
+        self.guest.wait_for(r"echo: address 10\.0\.3\.2/24 \(dhcp\).*ready")
+        st = self.stats()
+        self.assertEqual(st["rx_held"], 0, st)
+        self.assertEqual(st["drop_not_for_us"], 0, st)
+
+    def test_at_most_four_are_held(self):
+        """Six early datagrams: the two oldest are given up (not for us), four are answered"""
+        ports = self.early([b"early%d" % i for i in range(6)])
+        replies = {}
+        while len(replies) < 4:
+            frame = self.receive(lambda f: any(self.udp_reply_to(p)(f) for p in ports))
+            replies[struct.unpack("!H", frame[36:38])[0]] = frame[42:48]
+        self.assertEqual(replies, {ports[i]: b"early%d" % i for i in range(2, 6)})
+        st = self.stats()
+        self.assertEqual(st["drop_not_for_us"], 2, st)
+        self.assertEqual(st["rx_held"], 0, st)
 
 
 if __name__ == "__main__":

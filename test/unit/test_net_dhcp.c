@@ -345,7 +345,8 @@ START_TEST(ack_without_mask_or_router)
 }
 END_TEST
 
-/* A server that first sends traffic a client without an address must not take. */
+/* A server that first sends traffic a client without an address must not take (a ping, an ARP
+ * request), and a datagram it may take only once it has the address and a socket. */
 static void noisy_server(void)
 {
     static int done;
@@ -367,10 +368,63 @@ START_TEST(nothing_but_dhcp_before_the_address)
     ck_assert_int_eq(tf_net_start(0), 0);
     struct tf_net_stats s;
     ck_assert_int_eq(tf_net_stats(&s), 0);
-    ck_assert_uint_eq(s.drop_not_for_us, 3);
+    ck_assert_uint_eq(s.drop_not_for_us, 2);
+    ck_assert_uint_eq(s.rx_held, 1);
     ck_assert_uint_eq(s.icmp_echo_replies_sent, 0);
     ck_assert_uint_eq(s.arp_replies_sent, 0);
     ck_assert_uint_eq(s.rx_frames, 5);
+    /* Binding its port releases the held datagram: delivered, as if it had just come */
+    int sock = tf_udp_bind(7);
+    ck_assert_int_ge(sock, 0);
+    ck_assert_int_eq(tf_net_stats(&s), 0);
+    ck_assert_uint_eq(s.rx_held, 0);
+    ck_assert_uint_eq(s.rx_udp_delivered, 3); /* the OFFER, the ACK and the datagram */
+    ck_assert_uint_eq(s.rx_frames, 5);
+    char buf[8];
+    struct tf_udp_peer from;
+    ck_assert_int_eq(tf_udp_recv(sock, buf, sizeof buf, &from, TF_UDP_NONBLOCK), 1);
+    ck_assert_int_eq(buf[0], 'u');
+    ck_assert_uint_eq(from.ip, SERVER_IP);
+    ck_assert_uint_eq(from.port, 5);
+}
+END_TEST
+
+/* Six datagrams before the address: four are held (the newest), the two oldest given up. */
+static void flooding_server(void)
+{
+    static int done;
+    if (!done++)
+        for (uint16_t port = 1; port <= 6; port++) {
+            uint8_t f[128];
+            char c = (char)('0' + port);
+            wire_inject(f,
+                        wire_udp(f, wire_mac, server_mac, SERVER_IP, port, OFFERED_IP, 7, &c, 1));
+        }
+    dhcp_server();
+}
+
+START_TEST(at_most_four_datagrams_held_before_the_address)
+{
+    wire_peer = flooding_server;
+    ck_assert_int_eq(tf_net_start(0), 0);
+    struct tf_net_stats s;
+    ck_assert_int_eq(tf_net_stats(&s), 0);
+    ck_assert_uint_eq(s.rx_held, 4);
+    ck_assert_uint_eq(s.drop_not_for_us, 2);
+    ck_assert_int_ge(tf_udp_bind(8), 0); /* another port: none leave */
+    ck_assert_int_eq(tf_net_stats(&s), 0);
+    ck_assert_uint_eq(s.rx_held, 4);
+    int sock = tf_udp_bind(7);
+    ck_assert_int_ge(sock, 0);
+    for (char want = '3'; want <= '6'; want++) {
+        char c = 0;
+        ck_assert_int_eq(tf_udp_recv(sock, &c, 1, NULL, TF_UDP_NONBLOCK), 1);
+        ck_assert_int_eq(c, want); /* oldest first */
+    }
+    char c;
+    ck_assert_int_eq(tf_udp_recv(sock, &c, 1, NULL, TF_UDP_NONBLOCK), TF_EAGAIN);
+    ck_assert_int_eq(tf_net_stats(&s), 0);
+    ck_assert_uint_eq(s.rx_held, 0);
 }
 END_TEST
 
@@ -396,6 +450,7 @@ int main(void)
     tcase_add_test(t, discover_offer_request_ack);
     tcase_add_test(t, lost_discovers_are_sent_again_with_back_off);
     tcase_add_test(t, no_server_times_out);
+    tcase_add_test(t, at_most_four_datagrams_held_before_the_address);
     tcase_add_test(t, nak_starts_over_with_a_new_transaction);
     tcase_add_test(t, back_off_is_capped_at_four_seconds);
     tcase_add_test(t, default_timeout_is_ten_seconds);
