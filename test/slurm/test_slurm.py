@@ -17,6 +17,7 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -426,6 +427,45 @@ class ServiceTest(unittest.TestCase):
         log = read(os.path.join(SLURM.root, f"service-{job}.out"), "r")
         self.assertIn("task 0: restarting the guest", log)
         self.assertIn("killed by SIGKILL from outside", log)
+
+    def test_keyed_service(self):
+        """With --key-file every guest takes only sealed requests: a plain ping to one is
+        dropped, the client step (sealing with the key) gets the whole answer"""
+        key = os.path.join(SLURM.root, "service.key")
+        with open(key, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chmod(key, 0o600)
+        r = tf_slurm("service", "-n", "2", "-c", "1", "--mem-per-cpu", "200", "-t", "10",
+                     "--key-file", key, "-o", os.path.join(SLURM.root, "service-%j.out"),
+                     f"--tf-run=--accel={ACCEL}", image("examples", "primes", "primes"))
+        job = r.stdout.strip()
+        directory = os.path.join(SLURM.path("jobs"), f"tf-slurm.{job}")
+        try:
+            servers = tf_slurm("servers", "--dir", directory, "--wait", "120").stdout.split()
+            self.assertEqual(len(servers), 2)
+            host, port = servers[0].rsplit(":", 1)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as plain:
+                plain.settimeout(1.0)
+                plain.sendto(b"ping id=plain".ljust(255) + b"\n", (host, int(port)))
+                with self.assertRaises(socket.timeout):
+                    plain.recv(512)
+            client = subprocess.run(
+                ["srun", f"--jobid={job}", "--overlap", "--mem=0", "-n1", TF_SLURM, "client",
+                 "--dir", directory, "--key-file", key, "--tf-client",
+                 image("examples", "primes", "tf-client"), "--", "2", "100000"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=SLURM.env,
+                cwd=SLURM.path("jobs"), timeout=300)
+            self.assertEqual(client.returncode, 0, client.stderr)
+            m = re.search(r"sum=(\d+) .* servers=2", client.stdout)
+            self.assertTrue(m, client.stdout)
+            self.assertEqual(int(m.group(1)), 2 * primes_below(100000))
+        finally:
+            SLURM.run("scancel", job, check=False)
+        SLURM.wait_jobs([job], timeout=120)
+        consoles = "".join(read(os.path.join(directory, n), "r") for n in
+                           ("console-0000.log", "console-0001.log"))
+        self.assertNotIn("primes-key", consoles)  # the key is never printed ...
+        self.assertNotIn(read(key, "r").strip(), consoles)  # ... nor its digits
 
 
 if __name__ == "__main__":
