@@ -181,7 +181,7 @@ static void print_usage(FILE *out)
 {
     fprintf(out,
             "usage: %s --threads N|--procs N [--kernel trial|sieve] L\n"
-            "       %s --serve PORT --threads|--procs [--key-file PATH]\n",
+            "       %s --serve PORT --threads|--procs [--key-file PATH [--t-min T|now]]\n",
             prog, prog);
 #ifdef PRIMES_HOST_FARM
     fprintf(out, "       %s --farm N [--kernel trial|sieve] L | --serve PORT --farm\n", prog);
@@ -212,6 +212,9 @@ static int help(void)
            "                   each request on threads, processes%s\n"
            "  --key-file PATH  with --serve: answer only requests authenticated with the key\n"
            "                   in PATH (hex digits, as the guest's tf.key)\n"
+           "  --t-min T|now    with a key: refuse every t up to T (microseconds since the\n"
+           "                   epoch; now: this start), as the guest's tf.t_min, so that no\n"
+           "                   request recorded before a restart is answered after it\n"
            "  --help           this text\n",
 #ifdef PRIMES_HOST_FARM
            " or the farm"
@@ -429,6 +432,18 @@ int main(int argc, char **argv)
             port = strtoul(argv[++i], &end, 10);
             if (*end || port < 1 || port > 65535)
                 return usage();
+        } else if (!strcmp(argv[i], "--t-min") && i + 1 < argc) {
+            const char *t = argv[++i];
+            unsigned long long v = strtoull(t, &end, 10);
+            if (!strcmp(t, "now")) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                v = (unsigned long long)ts.tv_sec * 1000000u +
+                    (unsigned long long)ts.tv_nsec / 1000u;
+            } else if (*end || t[0] < '0' || t[0] > '9') {
+                return usage();
+            }
+            auth_replay_init(&replay, v);
         } else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
             if (key_file_load(prog, argv[++i], &key))
                 return 2;

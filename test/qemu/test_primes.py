@@ -499,6 +499,33 @@ class AuthStartAndQuitTest(unittest.TestCase):
             finally:
                 g.stop()
 
+    def test_linux_server_floor(self):
+        """primes-linux --t-min now: the same floor on the host server; a t from before its
+        start gets nothing, a fresh one its sealed pong"""
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.time_ns() // 1000
+            port = free_port()
+            linux = subprocess.Popen([LINUX, "--serve", str(port), "--threads", "--key-file",
+                                      key_file(d), "--t-min", "now"], stdout=subprocess.PIPE,
+                                     text=True)
+            try:
+                self.assertIn("authenticated", linux.stdout.readline())
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                    s.settimeout(2)
+                    s.sendto(seal(KEY, padded("ping id=old"), t0 - 1), ("127.0.0.1", port))
+                    with self.assertRaises(socket.timeout):
+                        s.recv(2048)
+                    t = time.time_ns() // 1000
+                    s.sendto(seal(KEY, padded("ping id=new"), t), ("127.0.0.1", port))
+                    self.assertTrue(unseal(KEY, s.recv(2048), t).startswith("pong id=new"))
+                    t += 1
+                    s.sendto(seal(KEY, padded("stats id=st"), t), ("127.0.0.1", port))
+                    self.assertIn(" replayed=1", unseal(KEY, s.recv(2048), t))
+            finally:
+                linux.terminate()
+                linux.wait(timeout=10)
+                linux.stdout.close()
+
 
 class KeyConfigTest(unittest.TestCase):
     """A key that is missing or malformed stops the guest (exit status 1, a message) rather than
