@@ -6,8 +6,9 @@
  * (usys.h checks), so a system call's negative result needs no translation either. Only a public
  * function (tf_*) returns TF_E* codes: it makes its own (a bad argument, the wrong CPU) directly,
  * and one it passes on from below goes through api_error_from_errno. The scheduler (src/sched,
- * src/shm, src/cpu, the Linux build) is the public API's own implementation and portable, and
- * uses the TF_E* codes throughout. */
+ * src/shm, the Linux build) is the public API's own implementation and portable: it and the CPU
+ * interface it stands on (src/cpu/cpu.h, whose bare-metal side is src/apic/cpu.c) use the TF_E*
+ * codes throughout. */
 #ifndef TF_BOOT_API_ERROR_H
 #define TF_BOOT_API_ERROR_H
 
