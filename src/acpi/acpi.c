@@ -70,16 +70,18 @@ int acpi_rsdp_scan(acpi_map_fn map, void *ctx, struct acpi_rsdp *out, uint64_t *
                       out, where);
 }
 
-static void note(struct acpi_root *root, unsigned what, const char *fmt, ...)
+void acpi_problem(unsigned *bits, char *error, size_t size, unsigned what, const char *fmt, ...)
 {
-    root->notes |= what;
-    if (root->error[0])
+    *bits |= what;
+    if (error[0])
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(root->error, sizeof(root->error), fmt, ap);
+    vsnprintf(error, size, fmt, ap);
     va_end(ap);
 }
+
+#define note(root, what, ...) ACPI_PROBLEM((root)->notes, (root)->error, what, __VA_ARGS__)
 
 /* Maps the table at `addr`: its header first, then its whole length. NULL when either cannot be
  * mapped or the length does not cover the header. */

@@ -22,6 +22,15 @@
 
 #define ACPI_ERROR_MAX 160
 
+/* How the parsers of this folder report damage to a table: sets `what` in *bits and, when it is
+ * the first problem (error still ""), formats its description into error[0..size). Later
+ * problems only add their bits, so error tells what went wrong first. ACPI_PROBLEM takes the
+ * bits and the error array of a result structure (struct acpi_root, madt_info, mcfg_info). */
+void acpi_problem(unsigned *bits, char *error, size_t size, unsigned what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define ACPI_PROBLEM(bits, error, what, ...)                                                       \
+    acpi_problem(&(bits), (error), sizeof(error), (what), __VA_ARGS__)
+
 /* Gives a pointer to [addr, addr + len) of physical memory, or NULL when that range may not be
  * read. Same contract as bootinfo_map_fn (bootinfo.h). */
 typedef const void *(*acpi_map_fn)(uint64_t addr, size_t len, void *ctx);

@@ -3,8 +3,6 @@
 #include "acpi.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 enum cpu_class { CPU_DISABLED, CPU_ENABLED, CPU_ONLINE_CAPABLE };
@@ -15,16 +13,7 @@ struct walk {
     uint8_t revision;
 };
 
-static void problem(struct madt_info *info, unsigned what, const char *fmt, ...)
-{
-    info->problems |= what;
-    if (info->error[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(info->error, sizeof(info->error), fmt, ap);
-    va_end(ap);
-}
+#define problem(info, what, ...) ACPI_PROBLEM((info)->problems, (info)->error, what, __VA_ARGS__)
 
 /* Length of the entry at `off`, or 0 when none may be read there: the end reached, a length
  * below 2, or an entry running past the end. */

@@ -4,22 +4,11 @@
 #include "acpi_tables.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #define ECAM_BASE_ALIGN (1ull << MCFG_BUS_SHIFT)
 
-static void problem(struct mcfg_info *out, unsigned what, const char *fmt, ...)
-{
-    out->problems |= what;
-    if (out->error[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->error, sizeof(out->error), fmt, ap);
-    va_end(ap);
-}
+#define problem(out, what, ...) ACPI_PROBLEM((out)->problems, (out)->error, what, __VA_ARGS__)
 
 static int check_header(const uint8_t *t, size_t len, struct mcfg_info *out)
 {

@@ -36,6 +36,11 @@ uint64_t runtime_tsc_to_ns(uint64_t ticks);
  * the parsers of the loader's information and of the ACPI tables; ctx is unused. */
 const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
 
+/* cpuid.c: the bootstrap CPU's APIC ID, where the drivers send their devices' MSI-X messages:
+ * the full (x2APIC) ID from the runtime's CPU table once the CPUs are up, else the low 8 bits
+ * CPUID leaf 1 reports (the caller is then the bootstrap CPU, the only one running). */
+uint32_t runtime_bsp_apic_id(void);
+
 /* locks.c: releases the newlib locks the calling CPU holds (after a task faulted inside newlib);
  * returns how many, and sets *malloc_lock when malloc's was among them. */
 int locks_release_held(int *malloc_lock);

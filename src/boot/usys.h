@@ -6,6 +6,15 @@
 #include "kabi.h"
 #include "x86_ops.h"
 
+#include <errno.h>
+
+/* The core's error numbers are newlib's, so a system call's negative result is already the
+ * runtime's internal -errno (api_error.h) and passes up unchanged. */
+_Static_assert(KABI_EPERM == EPERM && KABI_EFAULT == EFAULT && KABI_ENOMEM == ENOMEM &&
+                   KABI_EINVAL == EINVAL && KABI_ENOSYS == ENOSYS && KABI_ETIMEDOUT == ETIMEDOUT &&
+                   KABI_ENODEV == ENODEV,
+               "KABI_E* differ from <errno.h>");
+
 static inline long usys_call(long nr, long a0, long a1, long a2, long a3)
 {
     register long r10 __asm__("r10") = a3;

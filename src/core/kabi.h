@@ -107,7 +107,8 @@ struct kabi_smp_setup {
 };
 #endif
 
-/* Error numbers the core returns (negated); the same values as newlib's <errno.h> */
+/* Error numbers the core returns (negated): the same values as newlib's <errno.h>, which the core
+ * does not see (usys.h checks them), so CPL3 takes them as its own -errno (api_error.h). */
 #define KABI_EPERM     1
 #define KABI_EFAULT    14
 #define KABI_ENOMEM    12

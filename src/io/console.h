@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 /* Finds and starts the first virtio console's port 0 (once; later calls give the same answer).
- * 0, or a negative TF_E* code: TF_ENODEV when there is none, TF_ENOMEM when its buffers could
- * not be allocated. */
+ * 0, or a negative errno value: -ENODEV when there is none (or it cannot be used), -ENOMEM when
+ * its buffers could not be allocated. */
 int console_open(void);
 
 /* Copies buf[0..len) into the port's buffers, handing each buffer to the device as it fills

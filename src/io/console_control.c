@@ -87,7 +87,7 @@ static void kick(struct virtio_pci *t, struct virtq *q)
         virtio_pci_notify(t, q->index);
 }
 
-/* Sends one message and waits until the device has taken it: 0, or TF_ENODEV. */
+/* Sends one message and waits until the device has taken it: 0, or -ENODEV. */
 static int send(struct virtio_pci *t, uint32_t id, uint16_t event, uint16_t value)
 {
     struct virtio_console_control m = {.id = id, .event = event, .value = value};
@@ -97,7 +97,7 @@ static int send(struct virtio_pci *t, uint32_t id, uint16_t event, uint16_t valu
     uint16_t used;
     uint32_t len;
     if (!wait_used(&control.tx) || !virtq_pop(&control.tx, &used, &len))
-        return TF_ENODEV;
+        return -ENODEV;
     return 0;
 }
 
@@ -125,17 +125,17 @@ int console_control_open_port(struct virtio_pci *t, uint32_t port)
 {
     kick(t, &control.rx); /* the receive buffers, before anything can be dropped */
     if (send(t, 0, VIRTIO_CONSOLE_DEVICE_READY, 1))
-        return TF_ENODEV;
+        return -ENODEV;
     struct virtio_console_control m;
     int added = 0;
     while (!added && receive(t, &m)) {
         if (m.event != VIRTIO_CONSOLE_DEVICE_ADD)
             continue;
         if (send(t, m.id, VIRTIO_CONSOLE_PORT_READY, 1))
-            return TF_ENODEV;
+            return -ENODEV;
         added = m.id == port;
     }
     if (!added)
-        return TF_ENODEV;
+        return -ENODEV;
     return send(t, port, VIRTIO_CONSOLE_PORT_OPEN, 1);
 }

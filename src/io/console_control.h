@@ -11,7 +11,7 @@
 int console_control_setup(struct virtio_pci *t);
 
 /* After DRIVER_OK: tells the device the driver is ready, answers every port it adds, and opens
- * port `port` once the device has added it. 0, or TF_ENODEV when the device did not add that
+ * port `port` once the device has added it. 0, or -ENODEV when the device did not add that
  * port (or stopped answering) within CONTROL_TIMEOUT_NS. */
 int console_control_open_port(struct virtio_pci *t, uint32_t port);
 

@@ -10,6 +10,7 @@
  * the hook this file installs when the port opens, which flushes the port before the machine
  * ends: what was written reaches the host before its exit status does. */
 #define _GNU_SOURCE /* newlib's fopencookie */
+#include "api_error.h"
 #include "console.h"
 #include "runtime.h"
 #include "taskfarm.h"
@@ -27,11 +28,11 @@ static void flush_at_exit(void)
         console_flush();
 }
 
-/* 0 when the caller may write to an open port; TF_EPERM, TF_ENODEV or TF_ENOMEM otherwise. */
+/* 0 when the caller may write to an open port; -EPERM, -ENODEV or -ENOMEM otherwise. */
 static int ready(void)
 {
     if (tf_cpu_self() != 0)
-        return TF_EPERM;
+        return -EPERM;
     static int flush_registered;
     int rc = console_open();
     if (rc == 0 && !flush_registered)
@@ -39,22 +40,29 @@ static int ready(void)
     return rc;
 }
 
-long tf_output_write(const void *buf, size_t len)
+/* tf_output_write and the FILE's write, with a negative errno value for an error. */
+static long output_write(const void *buf, size_t len)
 {
     int rc = ready();
     if (rc)
         return rc;
     if ((!buf && len) || len > LONG_MAX)
-        return TF_EINVAL;
+        return -EINVAL;
     console_write(buf, len);
     return (long)len;
+}
+
+long tf_output_write(const void *buf, size_t len)
+{
+    long rc = output_write(buf, len);
+    return rc < 0 ? api_error_from_errno((int)rc) : rc;
 }
 
 int tf_output_flush(void)
 {
     int rc = ready();
     if (rc)
-        return rc;
+        return api_error_from_errno(rc);
     if (stream)
         fflush(stream); /* in case the program gave it a buffer of its own (setvbuf) */
     console_flush();
@@ -64,9 +72,9 @@ int tf_output_flush(void)
 static ssize_t stream_write(void *cookie, const char *buf, size_t len)
 {
     (void)cookie;
-    long rc = tf_output_write(buf, len);
+    long rc = output_write(buf, len);
     if (rc < 0) {
-        errno = rc == TF_EPERM ? EPERM : rc == TF_ENOMEM ? ENOMEM : EIO;
+        errno = rc == -EPERM || rc == -ENOMEM ? (int)-rc : EIO; /* a port that failed: EIO */
         return -1;
     }
     return rc;
@@ -84,7 +92,7 @@ FILE *tf_output(void)
 {
     int rc = ready();
     if (rc) {
-        errno = rc == TF_EPERM ? EPERM : rc == TF_ENOMEM ? ENOMEM : ENODEV;
+        errno = -rc;
         return NULL;
     }
     if (!stream) {

@@ -62,22 +62,13 @@ static struct port {
     int deadline;     /* the LAPIC timer has TSC-deadline mode */
     int multiport;    /* VIRTIO_CONSOLE_F_MULTIPORT negotiated */
     unsigned number;  /* the port written to */
-    int state;        /* 0: not looked for yet; 1: open; < 0: the TF_E* code console_open gave */
+    int state;        /* 0: not looked for yet; 1: open; < 0: the -errno console_open gave */
 } port = {.filling = NO_BUFFER};
 
 static int is_console(const struct pci_device *d, void *ctx)
 {
     (void)ctx;
     return virtio_pci_is_type(d, VIRTIO_ID_CONSOLE);
-}
-
-/* The runtime's table has the full (x2APIC) ID; CPUID leaf 1 only its low 8 bits */
-static uint32_t bsp_apic_id(void)
-{
-    struct tf_cpu_info info;
-    if (tf_cpu_info(0, &info) == 0)
-        return info.apic_id;
-    return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
 }
 
 /* 3.1.1 steps 4-6: VERSION_1 with the modern interface, and MULTIPORT when offered. */
@@ -138,10 +129,10 @@ static int open_port(void)
 {
     struct pci_device d;
     if (pci_find(is_console, NULL, &d) != 0)
-        return TF_ENODEV;
-    int rc = virtio_pci_open(&port.t, &d, bsp_apic_id(), KABI_VEC_OUTPUT);
+        return -ENODEV;
+    int rc = virtio_pci_open(&port.t, &d, runtime_bsp_apic_id(), KABI_VEC_OUTPUT);
     if (rc)
-        return rc == -ENOSPC ? TF_ENOMEM : TF_ENODEV;
+        return rc == -ENOSPC ? -ENOMEM : -ENODEV; /* no room for its BARs: out of memory */
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
@@ -151,13 +142,13 @@ static int open_port(void)
         rc = setup_queue();
     if (rc) {
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
-        return rc == -ENOMEM ? TF_ENOMEM : TF_ENODEV;
+        return rc == -ENOMEM ? rc : -ENODEV; /* anything else: a device we cannot drive */
     }
     port.deadline = (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) != 0;
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER_OK);
     if (port.multiport && console_control_open_port(&port.t, port.number) != 0) {
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
-        return TF_ENODEV;
+        return -ENODEV;
     }
     report(&d);
     return 0;

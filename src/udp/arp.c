@@ -173,7 +173,7 @@ int arp_lookup(uint32_t ip, uint8_t mac[ETH_ALEN])
     return 1;
 }
 
-/* Starts asking for `ip` unless that is under way: 0, or TF_ENOSPC when no query is free. */
+/* Starts asking for `ip` unless that is under way: 0, or -ENOSPC when no query is free. */
 static int arp_ask(uint32_t ip)
 {
     static const uint8_t unknown[ETH_ALEN];
@@ -181,7 +181,7 @@ static int arp_ask(uint32_t ip)
     if (q)
         return 0;
     if (!(q = arp_query_of(0)))
-        return TF_ENOSPC;
+        return -ENOSPC;
     *q = (struct arp_query){ip, 1, tf_now_ns() + ARP_RETRY_NS};
     arp_send(ARP_OPER_REQUEST, eth_broadcast, unknown, ip); /* a lost request is retried */
     return 0;

@@ -198,7 +198,7 @@ int dhcp_configure(uint64_t timeout_ns)
     }
     net_if.dhcp_active = 0;
     if (dhcp.phase != DHCP_BOUND)
-        return TF_ETIMEDOUT;
+        return -ETIMEDOUT;
     dhcp_take_address();
     return 0;
 }

@@ -46,5 +46,5 @@ size_t eth_frame(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN]
 int eth_output(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN], uint16_t type)
 {
     size_t len = eth_frame(frame, payload_len, dst, type);
-    return len ? net_tx(frame, len) : TF_EMSGSIZE;
+    return len ? net_tx(frame, len) : -EMSGSIZE;
 }

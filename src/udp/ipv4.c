@@ -92,7 +92,7 @@ int ipv4_output(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len,
                 const uint8_t dst_mac[ETH_ALEN])
 {
     if (payload_len > IPV4_MAX_PAYLOAD)
-        return TF_EMSGSIZE;
+        return -EMSGSIZE;
     ipv4_header(frame + ETH_HLEN, dst, proto, payload_len);
     return eth_output(frame, IPV4_HLEN + payload_len, dst_mac, ETH_TYPE_IPV4);
 }
@@ -101,7 +101,7 @@ int ipv4_send(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len)
 {
     static const uint8_t unknown[ETH_ALEN];
     if (payload_len > IPV4_MAX_PAYLOAD)
-        return TF_EMSGSIZE;
+        return -EMSGSIZE;
     int on_link = ((dst ^ net_if.ip) & net_if.mask) == 0;
     if (dst == IPV4_BROADCAST ||
         (on_link && net_if.prefix_len < 31 && dst == (net_if.ip | ~net_if.mask)))
@@ -114,5 +114,5 @@ int ipv4_send(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len)
         return ipv4_output(frame, dst, proto, payload_len, mac);
     ipv4_header(frame + ETH_HLEN, dst, proto, payload_len);
     size_t len = eth_frame(frame, IPV4_HLEN + payload_len, unknown, ETH_TYPE_IPV4);
-    return len ? arp_hold(hop, frame, len) : TF_EMSGSIZE;
+    return len ? arp_hold(hop, frame, len) : -EMSGSIZE;
 }

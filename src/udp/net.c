@@ -281,10 +281,10 @@ int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer 
         return TF_ENETDOWN;
     int err;
     uint64_t deadline = tf_now_ns() + NET_TX_RETRY_NS;
-    while ((err = udp_output(s->port, to->ip, to->port, buf, len)) == TF_EAGAIN &&
+    while ((err = udp_output(s->port, to->ip, to->port, buf, len)) == -EAGAIN &&
            tf_now_ns() < deadline)
         netif_wait(tf_now_ns() + NET_TX_RETRY_STEP); /* transmit ring full: let it drain */
-    return err ? err : (int)len;
+    return err ? api_error_from_errno(err) : (int)len;
 }
 
 /* ---- Configuration -------------------------------------------------------------------------- */
@@ -317,19 +317,19 @@ static int net_static_config(const char *ip_opt, const char *gw_opt)
     uint32_t ip, gw = 0, prefix = 24;
     const char *end = net_parse_ipv4(ip_opt, &ip);
     if (!end || ip == 0)
-        return TF_EINVAL;
+        return -EINVAL;
     if (*end == '/') {
         prefix = 0;
         int digits = 0;
         for (end++; *end >= '0' && *end <= '9' && digits < 3; end++, digits++)
             prefix = prefix * 10 + (uint32_t)(*end - '0');
         if (digits == 0 || prefix > 32)
-            return TF_EINVAL;
+            return -EINVAL;
     }
     if (*end != '\0')
-        return TF_EINVAL;
+        return -EINVAL;
     if (gw_opt && ((end = net_parse_ipv4(gw_opt, &gw)) == NULL || *end != '\0'))
-        return TF_EINVAL;
+        return -EINVAL;
     net_if.ip = ip;
     net_if.prefix_len = prefix;
     net_if.mask = net_prefix_mask(prefix);
@@ -347,14 +347,14 @@ int tf_net_start(uint64_t timeout_ns)
     if (!net_if.nic_open) {
         int err = netif_open(net_if.mac);
         if (err)
-            return err;
+            return api_error_from_errno(err);
         net_if.nic_open = 1;
     }
     memset(&net_if.stats, 0, sizeof net_if.stats);
     const char *ip = tf_option("ip");
     int err = ip ? net_static_config(ip, tf_option("gw")) : dhcp_configure(timeout_ns);
     if (err)
-        return err;
+        return api_error_from_errno(err);
     net_if.up = 1;
     return 0;
 }

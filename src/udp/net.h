@@ -12,13 +12,19 @@
  *
  * Transmit path: each layer writes its header into a frame buffer of NETIF_FRAME_MAX bytes at
  * its fixed offset (the payload sits at ETH_HLEN + IPV4_HLEN + UDP_HLEN for UDP) and hands the
- * buffer down: udp_output -> ipv4_output -> eth_output -> netif_tx. */
+ * buffer down: udp_output -> ipv4_output -> eth_output -> netif_tx.
+ *
+ * Errors: these functions and the driver return negative errno values; only the API functions
+ * of net.c return TF_E* codes, converting what they pass on with api_error_from_errno. */
 #ifndef TF_UDP_NET_H
 #define TF_UDP_NET_H
 
+#include "api_error.h"
 #include "net_regs.h"
 #include "netif.h"
 #include "taskfarm.h"
+
+#include <errno.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,7 +100,7 @@ enum net_verdict eth_input(const uint8_t *frame, size_t len);
 /* Fills the Ethernet header of `frame` (ETH_HLEN + payload_len bytes, payload already in place)
  * and pads it to the minimum frame size: the frame's length, or 0 when it is too long. */
 size_t eth_frame(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN], uint16_t type);
-/* eth_frame, then queues the frame on the NIC. 0 or a negative TF_E* code. */
+/* eth_frame, then queues the frame on the NIC. 0 or a negative errno value. */
 int eth_output(uint8_t *frame, size_t payload_len, const uint8_t dst[ETH_ALEN], uint16_t type);
 extern const uint8_t eth_broadcast[ETH_ALEN];
 
@@ -129,7 +135,7 @@ int ipv4_output(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len,
                 const uint8_t dst_mac[ETH_ALEN]);
 /* The same, to the next hop's MAC address: broadcast for broadcasts, else the destination's on
  * our subnet and the gateway's beyond it, from the ARP cache, or held until ARP answers (the
- * call does not wait). 0 or a negative TF_E* code. */
+ * call does not wait). 0 or a negative errno value. */
 int ipv4_send(uint8_t *frame, uint32_t dst, uint8_t proto, size_t payload_len);
 
 /* icmp.c */
@@ -138,13 +144,13 @@ enum net_verdict icmp_input(const struct ipv4_rx *rx);
 /* udp.c */
 enum net_verdict udp_input(const struct ipv4_rx *rx);
 /* Sends `len` bytes from sport to dst:dport (ipv4_send routes it). The payload may live anywhere
- * (it is copied). 0, TF_EMSGSIZE or TF_EAGAIN. */
+ * (it is copied). 0, -EMSGSIZE or -EAGAIN. */
 int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len);
 
 /* net.c */
 /* Processes every frame waiting in the NIC, counting each. */
 void net_poll(void);
-/* Queues a whole frame on the NIC and counts it. 0 or a negative TF_E* code. */
+/* Queues a whole frame on the NIC and counts it. 0 or a negative errno value. */
 int net_tx(const void *frame, size_t len);
 /* Queues a datagram on the socket bound to `port`. */
 enum net_verdict net_socket_deliver(uint16_t port, uint32_t src, uint16_t sport,
@@ -160,7 +166,7 @@ enum net_verdict net_early_hold(const uint8_t *frame, size_t len);
 void net_early_release(uint16_t port);
 
 /* dhcp.c: runs the client until an address is bound or timeout_ns passes (0: DHCP_TIMEOUT_NS).
- * 0, TF_ETIMEDOUT. Configures net_if on success. */
+ * 0, -ETIMEDOUT. Configures net_if on success. */
 int dhcp_configure(uint64_t timeout_ns);
 #define DHCP_TIMEOUT_NS 10000000000ull
 /* A datagram to the client port while the client runs. */

@@ -11,8 +11,8 @@
 #define NETIF_MTU       1500
 #define NETIF_FRAME_MAX 1514 /* Ethernet header + MTU */
 
-/* Finds and starts the first NIC; fills its MAC address. 0, or a negative TF_E* code (TF_ENODEV
- * when there is none). */
+/* Finds and starts the first NIC; fills its MAC address. 0, or a negative errno value (-ENODEV
+ * when there is none or it cannot be used, -ENOMEM). */
 int netif_open(uint8_t mac[6]);
 
 /* The next received frame, or NULL when none is waiting. The frame stays valid until
@@ -21,8 +21,9 @@ int netif_open(uint8_t mac[6]);
 const uint8_t *netif_rx_next(size_t *len);
 void netif_rx_release(void);
 
-/* Queues one frame for sending (copied; the caller's buffer is free on return). 0, TF_EMSGSIZE,
- * or TF_EAGAIN when the transmit queue is full even after reclaiming completions. */
+/* Queues one frame for sending (copied; the caller's buffer is free on return). 0, -EMSGSIZE,
+ * or -EAGAIN when the transmit queue is full even after reclaiming completions (-ENODEV: not
+ * open). */
 int netif_tx(const void *frame, size_t len);
 
 /* Sleeps (the CPU halts: no polling) until a frame may have arrived or tf_now_ns() reaches

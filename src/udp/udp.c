@@ -44,7 +44,7 @@ enum net_verdict udp_input(const struct ipv4_rx *rx)
 int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len)
 {
     if (len > TF_UDP_MAX_PAYLOAD)
-        return TF_EMSGSIZE;
+        return -EMSGSIZE;
     uint8_t *d = udp_txbuf + ETH_HLEN + IPV4_HLEN;
     size_t dlen = UDP_HLEN + len;
     if (len)

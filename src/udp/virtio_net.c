@@ -68,15 +68,6 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
             (d->device == VIRTIO_PCI_TRANSITIONAL_NET && d->subsystem == VIRTIO_ID_NET));
 }
 
-/* The runtime's table has the full (x2APIC) ID; CPUID leaf 1 only its low 8 bits */
-static uint32_t bsp_apic_id(void)
-{
-    struct tf_cpu_info info;
-    if (tf_cpu_info(0, &info) == 0)
-        return info.apic_id;
-    return usys_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
-}
-
 static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
 {
     return (uint64_t)((unsigned __int128)ns * hz / NET_NS_PER_SECOND);
@@ -202,11 +193,11 @@ int netif_open(uint8_t mac[6])
         return 0;
     }
     if (pci_find(is_virtio_net, NULL, &d) != 0)
-        return TF_ENODEV;
+        return -ENODEV;
     choose_timer();
-    int rc = virtio_pci_open(&nic.t, &d, bsp_apic_id(), KABI_VEC_NIC);
+    int rc = virtio_pci_open(&nic.t, &d, runtime_bsp_apic_id(), KABI_VEC_NIC);
     if (rc)
-        return rc == -ENOSPC ? TF_ENOMEM : TF_ENODEV;
+        return rc == -ENOSPC ? -ENOMEM : -ENODEV; /* no room for its BARs: out of memory */
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
@@ -214,7 +205,7 @@ int netif_open(uint8_t mac[6])
         rc = setup_queues();
     if (rc) {
         virtio_pci_add_status(&nic.t, VIRTIO_STATUS_FAILED);
-        return rc == -ENOMEM ? TF_ENOMEM : TF_ENODEV;
+        return rc == -ENOMEM ? rc : -ENODEV; /* anything else: a device we cannot drive */
     }
     read_mac(nic.mac);
     memcpy(mac, nic.mac, sizeof(nic.mac));
@@ -276,13 +267,13 @@ static void tx_reclaim(void)
 int netif_tx(const void *frame, size_t len)
 {
     if (!nic.open)
-        return TF_ENODEV;
+        return -ENODEV;
     if (len > NETIF_FRAME_MAX)
-        return TF_EMSGSIZE;
+        return -EMSGSIZE;
     if (nic.tx_free_count == 0)
         tx_reclaim();
     if (nic.tx_free_count == 0)
-        return TF_EAGAIN;
+        return -EAGAIN;
     uint16_t id = nic.tx_free[--nic.tx_free_count];
     uint8_t *buffer = nic.tx_buffers + (size_t)id * NET_BUFFER_SIZE;
     memset(buffer, 0, nic.header_len); /* no offload: flags 0, VIRTIO_NET_HDR_GSO_NONE */

@@ -13,3 +13,6 @@ tf_add_unit_test(NAME cmdline
 tf_add_unit_test(NAME options
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_options.c ${TF_BOOT_SRC}/options.c
           ${TF_BOOT_SRC}/option_check.c ${TF_BOOT_SRC}/cmdline.c)
+# The runtime's errno values as the public API's error codes (src/boot/api_error.c).
+tf_add_unit_test(NAME api_error
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_error.c ${TF_BOOT_SRC}/api_error.c)

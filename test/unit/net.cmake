@@ -3,7 +3,8 @@
 set(TF_NET_SRC ${PROJECT_SOURCE_DIR}/src/udp)
 set(TF_NET_STACK_SOURCES
   ${TF_NET_SRC}/checksum.c ${TF_NET_SRC}/eth.c ${TF_NET_SRC}/arp.c ${TF_NET_SRC}/ipv4.c
-  ${TF_NET_SRC}/icmp.c ${TF_NET_SRC}/udp.c ${TF_NET_SRC}/dhcp.c ${TF_NET_SRC}/net.c ${TF_NET_SRC}/early.c)
+  ${TF_NET_SRC}/icmp.c ${TF_NET_SRC}/udp.c ${TF_NET_SRC}/dhcp.c ${TF_NET_SRC}/net.c
+  ${TF_NET_SRC}/early.c ${PROJECT_SOURCE_DIR}/src/boot/api_error.c)
 tf_add_unit_test(NAME net
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_net.c ${CMAKE_CURRENT_LIST_DIR}/test_net_wire.c
           ${TF_NET_STACK_SOURCES})

@@ -8,6 +8,7 @@
 #include "taskfarm.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -763,8 +764,10 @@ START_TEST(api_errors)
 {
     struct tf_udp_peer to = {HOST_IP, 1};
     ck_assert_int_eq(tf_udp_bind(APP_PORT), TF_ENETDOWN);
-    wire_open_err = TF_ENODEV;
+    wire_open_err = -ENODEV; /* the driver's errno values become the API's codes */
     ck_assert_int_eq(tf_net_start(0), TF_ENODEV);
+    wire_open_err = -ENOMEM;
+    ck_assert_int_eq(tf_net_start(0), TF_ENOMEM);
     wire_open_err = 0;
     up();
     ck_assert_int_eq(tf_net_start(0), 0); /* up already */
@@ -817,7 +820,7 @@ START_TEST(replies_that_cannot_be_queued_are_counted)
     wire_inject(f, wire_arp(f, bcast, host_mac, 1, HOST_IP, zero_mac, OUR_IP));
     pump();
     ck_assert_uint_eq(stats().arp_replies_sent, 1);
-    wire_tx_err = TF_EAGAIN;
+    wire_tx_err = -EAGAIN;
     wire_inject(f, wire_arp(f, bcast, host_mac, 1, HOST_IP, zero_mac, OUR_IP));
     wire_inject(f, wire_ping(f, wire_mac, host_mac, HOST_IP, OUR_IP, 1, 1, "p", 1));
     pump();

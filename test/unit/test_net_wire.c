@@ -6,6 +6,7 @@
 #include "netif.h"
 #include "taskfarm.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,7 +148,7 @@ void netif_rx_release(void)
 int netif_tx(const void *frame, size_t len)
 {
     if (len > NETIF_FRAME_MAX)
-        return TF_EMSGSIZE;
+        return -EMSGSIZE;
     if (wire_tx_err)
         return wire_tx_err;
     if (sent_count == WIRE_MAX_SENT) {

@@ -16,8 +16,8 @@
 
 extern uint64_t wire_now_ns;
 extern unsigned wire_cpu;   /* what tf_cpu_self returns */
-extern int wire_open_err;   /* what netif_open returns */
-extern int wire_tx_err;     /* when nonzero, netif_tx fails with it */
+extern int wire_open_err;   /* what netif_open returns (0 or a negative errno value) */
+extern int wire_tx_err;     /* when nonzero (a negative errno value), netif_tx fails with it */
 extern unsigned wire_waits; /* netif_wait calls */
 extern void (*wire_peer)(void);
 extern const uint8_t wire_mac[6]; /* the stack's MAC (from netif_open) */
