@@ -7,6 +7,9 @@
  *                    worker; the bootstrap CPU's own answers when that CPU runs the task)
  *   api stats        tf_cpu_stats: a task's time in busy_ns, an idle worker's parked_ns, and
  *                    the wakeup a task submitted to a halted worker costs (run with tf.park=hlt)
+ *   api where        one task per worker, held until all are placed: each prints the CPU it ran
+ *                    on, that CPU's APIC ID from tf_cpu_info, and the x2APIC ID the CPU itself
+ *                    reports (CPUID leaf 0xB, EDX) from inside the task
  *   api abort        abort(): tf-run's status 94
  *   api raise        raise(SIGTERM), a fatal signal: 94 as well
  * errors and stats print "api: ok" last when every check passed and exit 0; otherwise they print
@@ -241,10 +244,42 @@ static int run_stats(void)
     return 0;
 }
 
+static uint32_t release;
+
+static uint64_t where_task(void *arg)
+{
+    (void)arg;
+    uint32_t regs[4];
+    tf_cpuid(0xb, 0, regs);
+    while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+    return (uint64_t)tf_cpu_self() << 32 | regs[3];
+}
+
+static int run_where(void)
+{
+    unsigned n = tf_cpu_count() - 1;
+    tf_task_t t[n ? n : 1];
+    uint64_t res[n ? n : 1];
+    for (unsigned i = 0; i < n; i++)
+        t[i] = tf_submit(where_task, NULL);
+    __atomic_store_n(&release, 1, __ATOMIC_RELEASE);
+    check(tf_wait_all(t, n, res, NULL) == 0, "tf_wait_all", 0, 0);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned cpu = (unsigned)(res[i] >> 32);
+        struct tf_cpu_info info = {0};
+        check(tf_cpu_info(cpu, &info) == 0, "tf_cpu_info", cpu, 0);
+        printf("api: task %u ran on cpu %u, apic %u, package %u, core %u, thread %u, "
+               "x2apic id %u\n",
+               i, cpu, info.apic_id, info.package, info.core, info.thread, (uint32_t)res[i]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: api errors | stats | abort | raise\n");
+        fprintf(stderr, "usage: api errors | stats | where | abort | raise\n");
         return 2;
     }
     int rc = 2;
@@ -252,6 +287,8 @@ int main(int argc, char **argv)
         rc = run_errors();
     else if (!strcmp(argv[1], "stats"))
         rc = run_stats();
+    else if (!strcmp(argv[1], "where"))
+        rc = run_where();
     else if (!strcmp(argv[1], "abort"))
         abort();
     else if (!strcmp(argv[1], "raise"))
