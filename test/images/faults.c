@@ -8,6 +8,8 @@
  *                                 a jump to the SYSCALL entry with forged flags in R11 must not
  *                                 return with IOPL raised; prints "boundary: ok" and exits 0
  *   faults exit N                 exit(N) without a fault
+ *   faults kexit N                the core's exit system call with N itself, past the runtime's
+ *                                 range check: a code the core does not know must become 95
  *   faults contained              each CPL3 fault above inside fault_call, plus a stack overflow
  *                                 into the guard page: prints one line per call and exits 0 */
 #include "fault.h"
@@ -158,7 +160,7 @@ static int boundary(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: faults de|pf|ud|gp|kde|kpf|kud|supervisor-write|exit N\n");
+        fprintf(stderr, "usage: faults de|pf|ud|gp|kde|kpf|kud|supervisor-write|exit N|kexit N\n");
         return 2;
     }
     const char *what = argv[1];
@@ -188,6 +190,8 @@ int main(int argc, char **argv)
         return boundary();
     else if (!strcmp(what, "exit") && argc > 2)
         return atoi(argv[2]);
+    else if (!strcmp(what, "kexit") && argc > 2)
+        usys_exit(atoi(argv[2]));
     printf("faults: %s did not fault\n", what);
     return 1;
 }

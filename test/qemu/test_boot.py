@@ -95,6 +95,15 @@ class HelloTest(unittest.TestCase):
             self.assertEqual(b.code, tfqemu.EXIT_USER_MAX, b)
             self.assertIn(f"exit({code}): exit codes are 0-93; exiting with 93", b.output)
 
+    def test_core_turns_unknown_exit_codes_into_a_panic(self):
+        """An exit code past the core's own (118) reaching the exit system call is a broken
+        invariant, 95, never a status tf-run gives another meaning (123 reset, 124 timeout...)"""
+        for code in (119, 123, 124, 127, -1):
+            b = boot(image("test", "images", "faults"), "kexit", str(code))
+            self.assertEqual(b.code, 95, b)
+        b = boot(image("test", "images", "faults"), "kexit", "94")  # a code the core knows
+        self.assertEqual(b.code, 94, b)
+
     def test_triple_fault_is_a_reset_not_a_success(self):
         """QEMU with -no-reboot exits 0 on a reset; tf-run must not read that as exit(0)"""
         b = boot(image("test", "images", "faults"), "ktriple")

@@ -26,6 +26,7 @@ import time
 import unittest
 
 import tfqemu
+from tflib import free_udp_port  # noqa: E402  (tools/tflib.py, on the path through tfqemu)
 
 ECHO_PORT = 7
 GUEST_MAC_DEFAULT = bytes.fromhex("525400123456")  # QEMU's default for the first NIC
@@ -38,10 +39,7 @@ BATTERY = 10000
 BATCH = 100  # frames between two synchronising requests: fewer than the guest's 256 buffers
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+READY = r"echo: address (\S+)/(\d+) \((\w+)\), gateway (\S+), port (\d+): ready"
 
 
 class Guest:
@@ -100,6 +98,25 @@ class EchoMixin:
         self.addCleanup(guest.stop)
         return guest
 
+    def start_forwarded(self, guest_port, *guest_args, tf_run_args=(), ready_timeout=60,
+                        attempts=5, **kw):
+        """A guest with a free host port forwarded to `guest_port`, and that port, once it is
+        ready. The port is free when picked, but QEMU binds it later: when another process took
+        it meanwhile QEMU cannot start (its error names the port), and the guest is started
+        again on another one."""
+        for attempt in range(attempts):
+            port = free_udp_port()
+            guest = self.start(*guest_args, tf_run_args=("--udp", f"{port}:{guest_port}",
+                                                         *tf_run_args), **kw)
+            try:
+                return guest, port, guest.wait_for(READY, timeout=ready_timeout)
+            except AssertionError:
+                guest.stop()
+                if attempt + 1 == attempts or guest.proc.returncode == 0 or \
+                        str(port) not in guest.output():
+                    raise
+        return guest
+
     def ask(self, port, data, timeout=2.0, tries=5):
         """One UDP request over the forwarded port; retried, since UDP may lose it."""
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -117,9 +134,7 @@ class UserNetTest(EchoMixin, unittest.TestCase):
     """QEMU's user network: DHCP, static addresses, real clients."""
 
     def test_dhcp_and_clients(self):
-        port = free_udp_port()
-        guest = self.start(tf_run_args=("--udp", f"{port}:{ECHO_PORT}"))
-        m = guest.wait_for(r"echo: address (\S+)/(\d+) \((\w+)\), gateway (\S+), port (\d+): ready")
+        guest, port, m = self.start_forwarded(ECHO_PORT)
         self.assertEqual(m.groups(), ("10.0.2.15", "24", "dhcp", "10.0.2.2", str(ECHO_PORT)))
         self.assertRegex(guest.output(), r"virtio-net at PCI .*virtio 1\.0 interface.*MSI-X")
         self.assertEqual(self.ask(port, b"hello from python"), b"hello from python")
@@ -134,18 +149,14 @@ class UserNetTest(EchoMixin, unittest.TestCase):
             self.assertEqual(r.stdout, b"hello from " + client[0].encode() + b"\n", client[0])
 
     def test_static_address_and_port_option(self):
-        port = free_udp_port()
-        guest = self.start("tf.ip=10.0.2.15/24", "tf.gw=10.0.2.2", "tf.echo_port=4007",
-                           tf_run_args=("--udp", f"{port}:4007"))
-        m = guest.wait_for(r"echo: address (\S+)/(\d+) \((\w+)\), gateway (\S+), port (\d+): ready")
+        guest, port, m = self.start_forwarded(4007, "tf.ip=10.0.2.15/24", "tf.gw=10.0.2.2",
+                                              "tf.echo_port=4007")
         self.assertEqual(m.groups(), ("10.0.2.15", "24", "static", "10.0.2.2", "4007"))
         self.assertEqual(self.ask(port, b"static"), b"static")
 
     def test_legacy_interface(self):
-        port = free_udp_port()
-        guest = self.start(tf_run_args=("--udp", f"{port}:{ECHO_PORT}",
-                                        "--nic", "virtio-net-pci,disable-modern=on"))
-        guest.wait_for(r"echo: .*ready")
+        guest, port, _ = self.start_forwarded(ECHO_PORT, tf_run_args=(
+            "--nic", "virtio-net-pci,disable-modern=on"))
         self.assertRegex(guest.output(), r"virtio-net at PCI .*legacy interface.*MSI-X")
         self.assertEqual(self.ask(port, b"legacy"), b"legacy")
 
@@ -155,10 +166,8 @@ class KvmTest(EchoMixin, unittest.TestCase):
     """The interrupt and timer path under KVM (emulated CPL0 on PVM)."""
 
     def test_echo_under_kvm(self):
-        port = free_udp_port()
-        guest = self.start("tf.ip=10.0.2.15/24", "tf.gw=10.0.2.2", accel="kvm", timeout=90,
-                           tf_run_args=("--udp", f"{port}:{ECHO_PORT}"))
-        guest.wait_for(r"echo: .*ready", timeout=80)
+        guest, port, _ = self.start_forwarded(ECHO_PORT, "tf.ip=10.0.2.15/24", "tf.gw=10.0.2.2",
+                                              accel="kvm", timeout=90, ready_timeout=80)
         self.assertRegex(guest.output(), r"PCI Express configuration through ECAM at 0xe0000000")
         for i in range(20):
             data = b"kvm %d" % i

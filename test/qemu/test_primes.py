@@ -22,6 +22,7 @@ import unittest
 
 import tfqemu
 from tfqemu import ACCEL, BUILD_DIR, TF_RUN, image
+from tflib import free_udp_port  # noqa: E402  (tools/tflib.py)
 import primes_proto  # noqa: E402  (tools/, on the path through tfqemu)
 from primes_proto import Counter, padded, seal
 
@@ -39,35 +40,50 @@ def unseal(key, data, t):
     return opened[0]
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Guest:
     """One prime-count guest with a forwarded UDP port; stopped with "quit". With `key_file` it
     gets the key as the boot module "primes-key" (tf.key_module) and so does tf-client
-    (--key-file); tf.key=HEX can be among the options instead."""
+    (--key-file); tf.key=HEX can be among the options instead. `guest_port`: the port the server
+    listens on (tf.port), 7070 unless the options change it.
 
-    def __init__(self, *options, smp=2, key_file=None, module=True):
-        self.port = free_port()
-        self.lines = []
+    The host port is picked free and handed to QEMU, which binds it itself: another process may
+    take it in between. QEMU then refuses to start (its host forwarding rule fails), and the
+    guest is started again on another port; any other failure to start is the test's."""
+
+    ATTEMPTS = 5
+
+    def __init__(self, *options, smp=2, key_file=None, module=True, guest_port=7070):
         self.key_file = key_file
         keyed = ["--module", f"{key_file}=primes-key"] if key_file and module else []
-        cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
-               f"{self.port}:7070", "--timeout", "600", *keyed,
-               image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
-               *(["tf.key_module=primes-key"] if keyed else []), *options]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        self.reader = threading.Thread(target=self.read, daemon=True)
-        self.reader.start()
-        r = self.client("--timeout", "50", "--max-wait", "120", "--retry-refused", "--request",
-                        "ping id=up")
-        if not r.stdout.startswith("pong"):
+        for attempt in range(self.ATTEMPTS):
+            self.port = free_udp_port()
+            self.lines = []
+            cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
+                   f"{self.port}:{guest_port}", "--timeout", "600", *keyed,
+                   image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
+                   *(["tf.key_module=primes-key"] if keyed else []), *options]
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True)
+            self.reader = threading.Thread(target=self.read, daemon=True)
+            self.reader.start()
+            if self.answers():
+                return
             self.stop()
-            raise AssertionError(f"guest did not answer: {r.stdout}{r.stderr}\n{self.output()}")
+            if "host forwarding rule" not in self.output():
+                break
+        raise AssertionError(f"guest did not answer:\n{self.output()}")
+
+    def answers(self, wait=120):
+        """True once the guest answers a ping; False when it does not within `wait` seconds or
+        its QEMU has ended (asked in short rounds, so that a QEMU that could not start is not
+        waited for)"""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            r = self.client("--timeout", "50", "--max-wait", "5", "--retry-refused", "--request",
+                            "ping id=up")
+            if r.stdout.startswith("pong"):
+                return True
+        return False
 
     def read(self):
         for line in self.proc.stdout:
@@ -439,11 +455,15 @@ class AuthTest(unittest.TestCase):
 
     def test_fan_out_to_the_guest_and_linux_with_one_key(self):
         """the guest's HMAC (its own code) and primes-linux's (OpenSSL's) answer one client"""
-        port = free_port()
-        linux = subprocess.Popen([LINUX, "--serve", str(port), "--threads", "--key-file",
-                                  self.guest.key_file], stdout=subprocess.PIPE, text=True)
+        for attempt in range(Guest.ATTEMPTS):  # the port may be taken before it binds it
+            port = free_udp_port()
+            linux = subprocess.Popen([LINUX, "--serve", str(port), "--threads", "--key-file",
+                                      self.guest.key_file], stdout=subprocess.PIPE, text=True)
+            first = linux.stdout.readline()
+            if first or linux.wait() == 0:
+                break
         try:
-            self.assertIn("authenticated", linux.stdout.readline())
+            self.assertIn("authenticated", first)
             r = subprocess.run([CLIENT, "--key-file", self.guest.key_file, "--json", "--server",
                                 f"127.0.0.1:{self.guest.port}", "--server", f"127.0.0.1:{port}",
                                 "4", "100000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -85,5 +85,34 @@ class SmpTest(unittest.TestCase):
         self.check(b, 1, 2, 2, "xAPIC")
 
 
+class X2apicPast255Test(unittest.TestCase):
+    """A CPU whose APIC ID does not fit in 8 bits: only x2APIC addresses it, and QEMU gives one
+    only with interrupt remapping in extended mode (intel-iommu eim=on, which needs the split
+    irqchip). One CPU at boot, plus a hot-added one on socket 1, core 130 of 2 x 144 cores: QEMU
+    numbers APIC IDs socket << 8 | core (8 bits for 144 cores, none for one thread), so 386.
+    KVM only: TCG refuses APIC IDs past 255."""
+
+    QEMU = ["-M", "q35,kernel-irqchip=split", "-device", "intel-iommu,intremap=on,eim=on",
+            "-smp", "1,maxcpus=288,sockets=2,cores=144",
+            "-device", "host-x86_64-cpu,socket-id=1,core-id=130,thread-id=0"]
+    APIC_ID = (1 << 8) | 130
+
+    def test_tasks_run_on_a_cpu_with_apic_id_386(self):
+        if ACCEL == "tcg" or not kvm_usable():
+            tfqemu.skip_for_hardware("KVM (TCG refuses APIC IDs past 255)")
+        args = ["--accel", "kvm", "--cpu", "host,-arch-capabilities"]
+        for a in self.QEMU:
+            args += ["--qemu-arg", a]
+        b = boot(image("test", "images", "api"), "where", accel="kvm", timeout=120,
+                 tf_run_args=args)
+        self.assertEqual(b.code, 0, b)
+        self.assertIn("taskfarm: 2 CPUs online (x2APIC)", b.output)
+        rows = [tuple(int(x) for x in m.groups()) for m in TABLE_ROW.finditer(b.output)]
+        self.assertEqual(rows, [(0, 0, 0, 0, 0), (1, self.APIC_ID, 1, 130, 0)], b)
+        self.assertIn(f"api: task 0 ran on cpu 1, apic {self.APIC_ID}, package 1, core 130, "
+                      f"thread 0, x2apic id {self.APIC_ID}\n", b.output)
+        self.assertIn("api: ok", b.output)
+
+
 if __name__ == "__main__":
     tfqemu.main()

@@ -25,3 +25,11 @@ tf_add_unit_test(NAME sched_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_
 # report the division by zero and the null store itself, before the CPU faults).
 tf_add_unit_test(NAME sched_faults SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_faults.c
   ${TF_HOST_LIB_SOURCES})
+# Placement order alone (src/sched/place.c) on tabled topologies where the BSP is not the first
+# CPU of package 0: the topology is the test's, the ordering the scheduler's.
+tf_add_unit_test(NAME sched_place_bsp SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_place_bsp.c
+  ${PROJECT_SOURCE_DIR}/src/sched/place.c)
+# The API's remaining documented errors and the tf_cpu_stats figures; a faulting task among them,
+# so AddressSanitizer as for sched_faults.
+tf_add_unit_test(NAME api_errors SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_api_errors.c
+  ${TF_HOST_LIB_SOURCES})

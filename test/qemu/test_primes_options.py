@@ -1,0 +1,99 @@
+"""The prime-count server's boot options and its stats reply (docs/protocol.md): `quit` refused
+without tf.allow_quit=1 and accepted with it, tf.port, tf.quiet, and every counter of `stats`
+rising by what was sent.
+
+Accelerator: KVM when usable, TCG otherwise (tfqemu.ACCEL); nothing here depends on speed."""
+import socket
+import unittest
+
+import tfqemu
+from test_primes import Guest, padded, reply_or_none, stats_fields
+
+
+class QuitTest(unittest.TestCase):
+    def test_quit_refused_without_allow_quit(self):
+        """docs/protocol.md: quit only when booted with tf.allow_quit=1 (the last tf.allow_quit
+        given wins, so this guest's is 0)"""
+        g = Guest("tf.allow_quit=0")
+        try:
+            reply = g.ask("quit")
+            self.assertTrue(reply.startswith("err id=-"), reply)
+            self.assertNotIn("bye", reply)
+            self.assertEqual(g.ask("ping id=still"), "pong id=still cpus=2\n")
+            self.assertIsNone(g.proc.poll(), "the guest ended on a refused quit")
+        finally:
+            g.proc.kill()
+            g.proc.wait()
+            g.stop()
+
+    def test_quit_accepted_with_allow_quit(self):
+        g = Guest()  # tf.allow_quit=1
+        try:
+            self.assertEqual(g.ask("quit"), "bye\n")
+            self.assertEqual(g.proc.wait(timeout=60), 0, g.output())  # "exit status 0"
+        finally:
+            g.stop()
+
+
+class PortAndQuietTest(unittest.TestCase):
+    def test_port_and_quiet(self):
+        """tf.port=P moves the server off 7070; tf.quiet=1 leaves out the runtime's boot
+        report (the CPU table) but not the server's own lines"""
+        g = Guest("tf.port=7171", "tf.quiet=1", guest_port=7171)
+        try:
+            self.assertEqual(g.ask("ping id=moved"), "pong id=moved cpus=2\n")
+            self.assertIn("listening on 10.0.2.15:7171", g.output())
+            self.assertNotIn("CPU online", g.output())
+            self.assertNotIn("CPUs online", g.output())
+        finally:
+            g.stop()
+
+
+class StatsTest(unittest.TestCase):
+    def test_every_counter_rises_by_what_was_sent(self):
+        g = Guest()
+        try:
+            before = stats_fields(g.ask("stats id=before"))
+            sent = 0
+            for i in range(3):
+                self.assertEqual(g.ask(f"ping id=sp{i}"), f"pong id=sp{i} cpus=2\n")
+            sent += 3
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                first = g.ask("primes 2 1000 id=so1", sock=s)  # pi(999) = 168
+                self.assertTrue(first.startswith("ok id=so1 ") and " sum=336 " in first, first)
+                self.assertEqual(g.ask("primes 2 1000 id=so1", sock=s), first)  # the cache
+            self.assertIn(" sum=25 ", g.ask("primes 1 100 id=so2"))  # pi(99) = 25
+            sent += 3
+            self.assertTrue(g.ask("primes 0 100 id=se1").startswith("err id=se1 "))
+            self.assertTrue(g.ask("factorize 12 id=se2").startswith("err id=se2 "))
+            sent += 2
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                # unpadded: its reply would be longer than it; the probe ping is a request too
+                got = reply_or_none(s, b"stats", g.port, "probe")
+                self.assertTrue(got is None or got.startswith(b"err id="), got)
+            sent += 2
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(5)
+                s.sendto(padded(b"pong id=x cpus=2"), ("127.0.0.1", g.port))  # a reply: ignored
+                self.assertRaises(socket.timeout, s.recv, 2048)
+            after = stats_fields(g.ask("stats id=after"))
+            sent += 1
+            delta = {k: after[k] - before[k] for k in before}
+            self.assertEqual(delta["ok"], 2, delta)  # so1 once (the retry is a cache hit), so2
+            self.assertEqual(delta["cache_hits"], 1, delta)
+            self.assertEqual(delta["errors"], 2, delta)  # the refusal is counted apart
+            self.assertEqual(delta["refused"], 1, delta)
+            self.assertEqual(delta["ignored"], 1, delta)
+            for quiet in ("busy", "task_faults", "limited", "cancelled", "auth_failed",
+                          "replayed", "dropped"):
+                self.assertEqual(delta[quiet], 0, f"{quiet}: {delta}")
+            # the ignored reply is never taken as a request; the final stats counts itself
+            self.assertEqual(delta["requests"], sent, delta)
+            # every datagram sent here is a frame the interface received
+            self.assertGreaterEqual(delta["rx_frames"], sent + 1, delta)
+        finally:
+            g.stop()
+
+
+if __name__ == "__main__":
+    tfqemu.main()
