@@ -10,6 +10,9 @@
 #define KCORE_IST_SIZE     4096                      /* per CPU and IST slot: double fault, NMI */
 #define KCORE_IST_DF       1                         /* TSS IST index for #DF */
 #define KCORE_IST_NMI      2                         /* TSS IST index for NMI */
+/* Bytes from one exception or interrupt stub to the next (isr.S's kisr_stubs and kirq_stubs,
+ * which kcpu.c puts in the IDT) */
+#define KCORE_ISR_STUB_SIZE 16
 
 /* Offsets into struct kcpu used by isr.S and entry.S (static-asserted in kcpu.c) */
 #define KCPU_SELF       0
@@ -80,6 +83,11 @@ long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);
 long ksmp_wake(uint64_t cpu);
 long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode);
+extern uint32_t ksmp_count, ksmp_apic_ids[TF_MAX_CPUS]; /* also read by kpark.S, kap_entry.S */
+/* kpark.S: halt (HLT, or MONITOR/MWAIT on its line) unless *word != seen, interrupts off on
+ * entry and on return, a word CPL3 may read; return 0 */
+long kpark_hlt(const uint32_t *word, uint32_t seen);
+long kpark_mwait(const uint32_t *word, uint32_t seen);
 _Noreturn void kcore_halt_forever(void);
 /* kconsole.c */
 void kconsole_init(void);
