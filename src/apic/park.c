@@ -5,6 +5,7 @@
  * Both orders are sequentially consistent, so either the parker sees the new word, or the waker
  * sees `sleeping` and sends the IPI (which stays pending until the parker's STI; HLT). */
 #include "park.h"
+#include "deadline.h"
 #include "taskfarm.h"
 #include "percpu.h"
 #include "runtime.h"
@@ -51,7 +52,7 @@ void park_init(void)
     chosen = policy;
     o = tf_option("spin_us");
     spin_ns = (o ? strtoull(o, NULL, 10) : SPIN_US_DEFAULT) * 1000;
-    spin_ticks = (uint64_t)((unsigned __int128)spin_ns * runtime_tsc_hz() / 1000000000u);
+    spin_ticks = deadline_tsc_ticks(spin_ns);
 }
 
 enum park_policy park_policy(void)

@@ -11,6 +11,7 @@
  * the next wait, the waits are paid once, not once per CPU. All waits run here at CPL3 on the
  * calibrated TSC; the core only sends each IPI. */
 #include "smp.h"
+#include "deadline.h"
 #include "discover.h"
 #include "fault.h"
 #include "taskfarm.h"
@@ -48,8 +49,7 @@ unsigned smp_cpu_count(void)
 
 void smp_delay_ns(uint64_t ns)
 {
-    uint64_t hz = runtime_tsc_hz();
-    uint64_t ticks = hz ? (uint64_t)((unsigned __int128)ns * hz / 1000000000u) : ns * 4;
+    uint64_t ticks = deadline_tsc_ticks(ns);
     uint64_t start = x86_rdtsc();
     while (x86_rdtsc() - start < ticks)
         x86_pause();

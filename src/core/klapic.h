@@ -14,6 +14,7 @@
 #define KLAPIC_X2APIC_EOI_MSR LAPIC_X2APIC_MSR(LAPIC_EOI)
 
 #ifdef __ASSEMBLER__
+/* clang-format off */
 
 /* x2APIC mode only: sends the IPI whose ICR low bits are in EAX to the APIC ID in EDX (bits
  * 63:32 of the ICR: one WRMSR, no delivery status to wait for). Clobbers ECX. */
@@ -45,6 +46,7 @@
         popq    %rax
         \tail
 .endm
+/* clang-format on */
 
 #else
 #include <stdint.h>
