@@ -5,6 +5,7 @@
  * Both orders are sequentially consistent, so either the parker sees the new word, or the waker
  * sees `sleeping` and sends the IPI (which stays pending until the parker's STI; HLT). */
 #include "park.h"
+#include "cache_line.h"
 #include "deadline.h"
 #include "taskfarm.h"
 #include "percpu.h"
@@ -26,7 +27,7 @@ struct park_cpu {
     uint32_t sleeping;    /* 1 while inside the core's HLT path */
     uint32_t mwait_empty; /* MWAIT returns in a row that found the word unchanged */
     struct park_stats stats;
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 static struct park_cpu park_cpus[TF_MAX_CPUS];
 static enum park_policy policy = PARK_HLT;

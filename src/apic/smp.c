@@ -73,8 +73,7 @@ static unsigned default_init_delay_us(void)
 {
     if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV)
         return 0;
-    struct x86_cpuid v = usys_cpuid(X86_CPUID_VENDOR, 0);
-    int amd = v.ebx == 0x68747541; /* "Auth"(enticAMD) */
+    int amd = X86_VENDOR_IS_AMD(usys_cpuid(X86_CPUID_VENDOR, 0).ebx);
     return cpu_family() >= (amd ? AMD_FAMILY_K8 : INTEL_FAMILY_P6) ? 0 : INIT_WAIT_LEGACY_US;
 }
 

@@ -9,5 +9,5 @@ tf_layer(boot
   SOURCES boot/fault.c boot/fault_call.S boot/bootinfo.c boot/bootinfo_memory.c boot/cmdline.c
           boot/newlib_glue.c boot/locks.c boot/options.c boot/option_check.c boot/clock.c
           boot/cpuid.c boot/modules.c boot/deadline.c
-  USES kabi)
+  USES kabi cpu)
 tf_layer(start DIR boot SOURCES boot/start.c USES apic cpu boot)

@@ -3,6 +3,7 @@
 #ifndef TF_CORE_KCORE_H
 #define TF_CORE_KCORE_H
 
+#include "cache_line.h"
 #include "kabi.h"
 
 #define KCORE_KSTACK_SHIFT 13
@@ -33,7 +34,7 @@ struct kcpu {
     volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
     uint64_t fault_rip, fault_rsp;  /* where a recovered fault resumes at CPL3 */
     uint64_t fault_gs;              /* and with which GS base */
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 /* Register state saved by isr.S, lowest address first */
 struct trap_frame {
