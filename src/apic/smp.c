@@ -193,7 +193,7 @@ static void start_aps(unsigned count)
 }
 
 /* An application processor's first code at CPL3, on its own stack (ksmp.c enters it). */
-_Noreturn void __tf_ap_entry(unsigned index)
+_Noreturn void __tfr_ap_entry(unsigned index)
 {
     struct percpu *self = &percpu_table[index];
     self->self = self;

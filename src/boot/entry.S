@@ -74,15 +74,15 @@ kboot_entry64:
         fninit
         call    kcore_init_bsp          /* GDT TSS, IDT, MSRs, console */
 
-        /* Drop to CPL3: __tf_user_entry(magic, info, tsc) on the runtime's boot stack, interrupts on */
+        /* Drop to CPL3: __tfr_user_entry(magic, info, tsc) on the runtime's boot stack, interrupts on */
         movq    kboot_magic, %rdi
         movq    kboot_info, %rsi
         movq    kboot_tsc, %rdx
         pushq   $(KABI_SEL_UDATA | KABI_RPL3)
-        pushq   $__tf_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
+        pushq   $__tfr_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
         pushq   $(X86_RFLAGS_RESERVED | X86_RFLAGS_IF)
         pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
-        pushq   $__tf_user_entry
+        pushq   $__tfr_user_entry
         movl    $(KABI_SEL_UDATA | KABI_RPL3), %eax
         movl    %eax, %ds
         movl    %eax, %es

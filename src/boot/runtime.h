@@ -13,7 +13,7 @@
 #define RUNTIME_OPTION_PREFIX "tf."
 #define RUNTIME_HEAP_MIN      (1u << 20) /* smaller: newlib, the farm and fault containment fail */
 
-/* What the loader told us; valid from the start of __tf_user_entry on. */
+/* What the loader told us; valid from the start of __tfr_user_entry on. */
 extern struct bootinfo runtime_boot;
 /* TSC at the core's first instruction and at the runtime's first */
 extern uint64_t runtime_tsc_entry, runtime_tsc_main;

@@ -9,7 +9,7 @@
 
 extern uint64_t kpt_low[];
 _Noreturn void kenter_user(uint64_t rip, uint64_t rsp, uint64_t arg0);
-void __tf_ap_entry(unsigned index);
+void __tfr_ap_entry(unsigned index);
 
 uint32_t ksmp_count = 1;
 uint32_t ksmp_apic_ids[TF_MAX_CPUS];
@@ -82,5 +82,5 @@ _Noreturn void kap_main(unsigned index)
     kcore_cpu_init(index);
     klapic_enable();
     uint64_t stack = ksmp_user->user_stack_tops[index];
-    kenter_user((uint64_t)(uintptr_t)__tf_ap_entry, stack, index);
+    kenter_user((uint64_t)(uintptr_t)__tfr_ap_entry, stack, index);
 }
