@@ -38,7 +38,7 @@ kisr_stubs:
 2:      pushq   $vec
         jmp     isr_common
         .endif
-        .org    1b + KCORE_ISR_STUB_SIZE      /* an error when a stub outgrows its slot */
+        .org    1b + KCORE_ISR_STUB_SIZE /* an error when a stub outgrows its slot */
         .set    vec, vec + 1
         .endr
 

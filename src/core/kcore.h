@@ -85,8 +85,8 @@ long ksmp_start(uint64_t cpu, uint64_t step);
 long ksmp_wake(uint64_t cpu);
 long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode);
 extern uint32_t ksmp_count, ksmp_apic_ids[TF_MAX_CPUS]; /* also read by kpark.S, kap_entry.S */
-/* kpark.S: halt (HLT, or MONITOR/MWAIT on its line) unless *word != seen, interrupts off on
- * entry and on return, a word CPL3 may read; return 0 */
+/* kpark.S: halt (HLT; or MWAIT, woken also by a store to the word's line) while *word == seen.
+ * Interrupts off on entry and on return; the word is one CPL3 may read. Return 0. */
 long kpark_hlt(const uint32_t *word, uint32_t seen);
 long kpark_mwait(const uint32_t *word, uint32_t seen);
 _Noreturn void kcore_halt_forever(void);
