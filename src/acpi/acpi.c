@@ -18,6 +18,21 @@ uint8_t acpi_sum(const void *p, size_t len)
     return s;
 }
 
+unsigned acpi_sdt_check(const uint8_t *t, size_t len, const char *sig)
+{
+    if (len < ACPI_SDT_HEADER_SIZE)
+        return ACPI_SDT_BAD_SIGNATURE | ACPI_SDT_BAD_LENGTH | ACPI_SDT_BAD_CHECKSUM;
+    unsigned bad = 0;
+    uint32_t declared = acpi_get32(t + ACPI_SDT_LENGTH);
+    if (sig && memcmp(t + ACPI_SDT_SIGNATURE, sig, ACPI_SDT_SIGNATURE_LEN))
+        bad |= ACPI_SDT_BAD_SIGNATURE;
+    if (declared != len)
+        bad |= ACPI_SDT_BAD_LENGTH;
+    if (declared <= len && acpi_sum(t, declared))
+        bad |= ACPI_SDT_BAD_CHECKSUM;
+    return bad;
+}
+
 int acpi_rsdp_parse(const void *buf, size_t len, struct acpi_rsdp *out)
 {
     const uint8_t *p = buf;
@@ -107,7 +122,7 @@ static int use_root(struct acpi_root *root, uint64_t addr, const char *sig, unsi
              length);
         return -EFAULT;
     }
-    if (memcmp(t + ACPI_SDT_SIGNATURE, sig, ACPI_SDT_SIGNATURE_LEN) || acpi_sum(t, length)) {
+    if (acpi_sdt_check(t, length, sig)) {
         note(root, what, "ACPI %s at %#llx has a bad signature or checksum", sig,
              (unsigned long long)addr);
         return -EBADMSG;

@@ -54,6 +54,15 @@ static inline uint64_t acpi_get64(const uint8_t *p)
 /* Sum of `len` bytes modulo 256: 0 for a table whose checksum holds. */
 uint8_t acpi_sum(const void *p, size_t len);
 
+/* What is wrong with the table (system description header first) of which `len` bytes are
+ * readable at `t`: 0, or the ACPI_SDT_BAD_* below. `sig`: the signature it must have, or NULL
+ * for any. The checksum is checked over the length the header declares when that much is
+ * readable. Shorter than a header: every bit, and nothing is read. */
+#define ACPI_SDT_BAD_SIGNATURE 0x1
+#define ACPI_SDT_BAD_LENGTH    0x2 /* the header's length is not `len` */
+#define ACPI_SDT_BAD_CHECKSUM  0x4
+unsigned acpi_sdt_check(const uint8_t *t, size_t len, const char *sig);
+
 /* What an RSDP says. xsdt is 0 when the revision is below 2 or the extended checksum fails. */
 struct acpi_rsdp {
     uint8_t revision; /* the RSDP's revision byte: 0 for ACPI 1.0, 2 for 2.0 and later */

@@ -102,11 +102,11 @@ static void take_override(const struct walk *w, size_t off, size_t len, struct m
 /* The header's length and checksum against the bytes given. */
 static void check_header(const struct walk *w, struct madt_info *info)
 {
-    uint32_t declared = acpi_get32(w->t + ACPI_SDT_LENGTH);
-    if (declared != w->end)
-        problem(info, MADT_LENGTH_MISMATCH, "MADT: header says %u bytes, %zu given", declared,
-                w->end);
-    if (declared <= w->end && acpi_sum(w->t, declared))
+    unsigned bad = acpi_sdt_check(w->t, w->end, NULL);
+    if (bad & ACPI_SDT_BAD_LENGTH)
+        problem(info, MADT_LENGTH_MISMATCH, "MADT: header says %u bytes, %zu given",
+                acpi_get32(w->t + ACPI_SDT_LENGTH), w->end);
+    if (bad & ACPI_SDT_BAD_CHECKSUM)
         problem(info, MADT_BAD_CHECKSUM, "MADT: checksum fails");
     info->checksum_ok = !(info->problems & (MADT_LENGTH_MISMATCH | MADT_BAD_CHECKSUM));
 }

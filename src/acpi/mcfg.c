@@ -12,17 +12,18 @@
 
 static int check_header(const uint8_t *t, size_t len, struct mcfg_info *out)
 {
-    if (len < ACPI_MCFG_ENTRIES ||
-        memcmp(t + ACPI_SDT_SIGNATURE, ACPI_MCFG_SIGNATURE_TEXT, ACPI_SDT_SIGNATURE_LEN)) {
+    unsigned bad = len < ACPI_MCFG_ENTRIES ? ACPI_SDT_BAD_SIGNATURE
+                                           : acpi_sdt_check(t, len, ACPI_MCFG_SIGNATURE_TEXT);
+    if (bad & ACPI_SDT_BAD_SIGNATURE) {
         problem(out, MCFG_TOO_SHORT, "MCFG shorter than its header or not signed MCFG");
         return -EINVAL;
     }
-    uint32_t length = acpi_get32(t + ACPI_SDT_LENGTH);
-    if (length != len) {
-        problem(out, MCFG_LENGTH_MISMATCH, "MCFG length %u, %zu bytes given", length, len);
+    if (bad & ACPI_SDT_BAD_LENGTH) {
+        problem(out, MCFG_LENGTH_MISMATCH, "MCFG length %u, %zu bytes given",
+                acpi_get32(t + ACPI_SDT_LENGTH), len);
         return -EBADMSG;
     }
-    if (acpi_sum(t, len)) {
+    if (bad & ACPI_SDT_BAD_CHECKSUM) {
         problem(out, MCFG_BAD_CHECKSUM, "MCFG checksum fails");
         return -EBADMSG;
     }

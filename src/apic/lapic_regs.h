@@ -45,7 +45,7 @@
 #define IA32_TSC_DEADLINE_MSR        0x6E0      /* TSC-deadline mode target; 0 disarms */
 
 /* ICR fields (low 32 bits; x2APIC puts the destination in bits 63:32). No unsigned suffixes:
- * the core's assembly (isr.S) uses them too, and they all fit in an int. */
+ * the core's assembly (kpark.S, through klapic.h) uses them too, and they all fit in an int. */
 #define LAPIC_ICR_VECTOR_MASK       0xFF
 #define LAPIC_ICR_FIXED             (0 << 8)
 #define LAPIC_ICR_INIT              (5 << 8)

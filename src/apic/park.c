@@ -5,6 +5,8 @@
  * Both orders are sequentially consistent, so either the parker sees the new word, or the waker
  * sees `sleeping` and sends the IPI (which stays pending until the parker's STI; HLT). */
 #include "park.h"
+#include "cache_line.h"
+#include "deadline.h"
 #include "taskfarm.h"
 #include "percpu.h"
 #include "runtime.h"
@@ -25,7 +27,7 @@ struct park_cpu {
     uint32_t sleeping;    /* 1 while inside the core's HLT path */
     uint32_t mwait_empty; /* MWAIT returns in a row that found the word unchanged */
     struct park_stats stats;
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 static struct park_cpu park_cpus[TF_MAX_CPUS];
 static enum park_policy policy = PARK_HLT;
@@ -51,7 +53,7 @@ void park_init(void)
     chosen = policy;
     o = tf_option("spin_us");
     spin_ns = (o ? strtoull(o, NULL, 10) : SPIN_US_DEFAULT) * 1000;
-    spin_ticks = (uint64_t)((unsigned __int128)spin_ns * runtime_tsc_hz() / 1000000000u);
+    spin_ticks = deadline_tsc_ticks(spin_ns);
 }
 
 enum park_policy park_policy(void)

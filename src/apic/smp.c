@@ -11,6 +11,7 @@
  * the next wait, the waits are paid once, not once per CPU. All waits run here at CPL3 on the
  * calibrated TSC; the core only sends each IPI. */
 #include "smp.h"
+#include "deadline.h"
 #include "discover.h"
 #include "fault.h"
 #include "taskfarm.h"
@@ -48,8 +49,7 @@ unsigned smp_cpu_count(void)
 
 void smp_delay_ns(uint64_t ns)
 {
-    uint64_t hz = runtime_tsc_hz();
-    uint64_t ticks = hz ? (uint64_t)((unsigned __int128)ns * hz / 1000000000u) : ns * 4;
+    uint64_t ticks = deadline_tsc_ticks(ns);
     uint64_t start = x86_rdtsc();
     while (x86_rdtsc() - start < ticks)
         x86_pause();
@@ -73,8 +73,7 @@ static unsigned default_init_delay_us(void)
 {
     if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_HV)
         return 0;
-    struct x86_cpuid v = usys_cpuid(X86_CPUID_VENDOR, 0);
-    int amd = v.ebx == 0x68747541; /* "Auth"(enticAMD) */
+    int amd = X86_VENDOR_IS_AMD(usys_cpuid(X86_CPUID_VENDOR, 0).ebx);
     return cpu_family() >= (amd ? AMD_FAMILY_K8 : INTEL_FAMILY_P6) ? 0 : INIT_WAIT_LEGACY_US;
 }
 
@@ -194,7 +193,7 @@ static void start_aps(unsigned count)
 }
 
 /* An application processor's first code at CPL3, on its own stack (ksmp.c enters it). */
-_Noreturn void __tf_ap_entry(unsigned index)
+_Noreturn void __tfr_ap_entry(unsigned index)
 {
     struct percpu *self = &percpu_table[index];
     self->self = self;

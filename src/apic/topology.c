@@ -85,7 +85,7 @@ void topology_read(topology_cpuid_fn cpuid, void *ctx, struct topology_shifts *o
     if (read_extended(cpuid, ctx, X86_CPUID_TOPOLOGY_V2, max_basic, out) ||
         read_extended(cpuid, ctx, X86_CPUID_TOPOLOGY, max_basic, out))
         return;
-    int amd = v.ebx == X86_VENDOR_AMD_EBX || v.ebx == X86_VENDOR_HYGON_EBX;
+    int amd = X86_VENDOR_IS_AMD(v.ebx);
     if (amd && read_amd(cpuid, ctx, out))
         return;
     read_legacy(cpuid, ctx, max_basic, amd, out); /* leaf 4 is Intel's (reserved on AMD) */

@@ -12,6 +12,7 @@
  * Reference: Intel SDM vol. 3A 9.4 (MP initialization) and 9.8.5 (entering IA-32e mode). */
 #include "x86.h"
 #include "kabi.h"
+#include "long_mode.h"
 
 #define TRAMPOLINE_LINEAR(label) (KABI_TRAMPOLINE_ADDR + (label) - ktrampoline_start)
 
@@ -36,19 +37,7 @@ trampoline32:
         movl    %eax, %ds
         movl    %eax, %es
         movl    %eax, %ss
-        movl    %cr4, %eax
-        orl     $(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT), %eax
-        movl    %eax, %cr4
-        movl    $__tfk_pml4, %eax
-        movl    %eax, %cr3
-        movl    $X86_MSR_EFER, %ecx
-        rdmsr
-        orl     $(X86_EFER_LME | X86_EFER_SCE), %eax
-        wrmsr
-        movl    %cr0, %eax
-        andl    $~(X86_CR0_EM | X86_CR0_TS), %eax
-        orl     $(X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_MP | X86_CR0_NE), %eax
-        movl    %eax, %cr0
+        LONG_MODE_ENABLE __tfk_pml4
         ljmp    $KABI_SEL_KCODE64, $__tfk_ap_entry64
 
         .balign 8

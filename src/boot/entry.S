@@ -10,6 +10,7 @@
 #include "x86.h"
 #include "kabi.h"
 #include "kcore.h"
+#include "long_mode.h"
 
         .section .kboot, "ax"
         .code32
@@ -43,46 +44,29 @@ __tfk_boot_entry32:
         cmpl    $__kbss_end, %eax
         jb      2b
 
-        /* Long mode: PAE, EFER.LME (and SCE for SYSCALL), then paging (SDM vol. 3A 9.8.5) */
-        movl    $__tfk_pml4, %eax
-        movl    %eax, %cr3
-        movl    %cr4, %eax
-        orl     $(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT), %eax
-        movl    %eax, %cr4
-        movl    $X86_MSR_EFER, %ecx
-        rdmsr
-        orl     $(X86_EFER_LME | X86_EFER_SCE), %eax
-        wrmsr
-        movl    %cr0, %eax
-        andl    $~(X86_CR0_EM | X86_CR0_TS), %eax
-        orl     $(X86_CR0_PG | X86_CR0_PE | X86_CR0_WP | X86_CR0_MP | X86_CR0_NE), %eax
-        movl    %eax, %cr0
+        /* Long mode (long_mode.h), then the core's GDT and its 64-bit code segment */
+        LONG_MODE_ENABLE __tfk_pml4
         lgdt    kgdt_pointer
         ljmp    $KABI_SEL_KCODE64, $kboot_entry64
 
         .code64
 kboot_entry64:
-        movl    $KABI_SEL_KDATA, %eax
-        movl    %eax, %ds
-        movl    %eax, %es
-        movl    %eax, %ss
-        xorl    %eax, %eax
-        movl    %eax, %fs
-        movl    %eax, %gs
+        LONG_MODE_SEGMENTS
         movq    $kstacks + KCORE_KSTACK_SIZE, %rsp
         xorl    %ebp, %ebp
         fninit
         call    kcore_init_bsp          /* GDT TSS, IDT, MSRs, console */
 
-        /* Drop to CPL3: __tf_user_entry(magic, info, tsc) on the runtime's boot stack, interrupts on */
+        /* Drop to CPL3: __tfr_user_entry(magic, info, tsc) on the runtime's boot stack,
+         * interrupts on */
         movq    kboot_magic, %rdi
         movq    kboot_info, %rsi
         movq    kboot_tsc, %rdx
         pushq   $(KABI_SEL_UDATA | KABI_RPL3)
-        pushq   $__tf_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
+        pushq   $__tfr_boot_stack + KABI_BOOT_STACK_SIZE - 8 /* as if called: RSP+8 16-aligned */
         pushq   $(X86_RFLAGS_RESERVED | X86_RFLAGS_IF)
         pushq   $(KABI_SEL_UCODE64 | KABI_RPL3)
-        pushq   $__tf_user_entry
+        pushq   $__tfr_user_entry
         movl    $(KABI_SEL_UDATA | KABI_RPL3), %eax
         movl    %eax, %ds
         movl    %eax, %es

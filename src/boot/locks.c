@@ -5,6 +5,7 @@
  * Each CPU also keeps the locks it holds, so that a task that faults inside newlib (a bad
  * pointer given to printf, say) does not leave a lock held for ever: the fault's recovery
  * releases them (locks_release_held). */
+#include "cache_line.h"
 #include "percpu.h"
 #include "runtime.h"
 #include "x86_ops.h"
@@ -24,7 +25,7 @@ struct __lock {
 static struct locks_held {
     struct __lock *lock[LOCKS_HELD_MAX];
     unsigned n;
-} __attribute__((aligned(64))) held[TF_MAX_CPUS];
+} __attribute__((aligned(CPU_CACHE_LINE))) held[TF_MAX_CPUS];
 
 static void remember(struct __lock *l, unsigned cpu)
 {

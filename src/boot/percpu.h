@@ -9,6 +9,8 @@
 #define PERCPU_FAULT 24
 
 #ifndef __ASSEMBLER__
+#include "cache_line.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +33,7 @@ struct percpu {
     uint32_t apic_id;
     uint32_t package, core, thread; /* topology (src/apic/topology.c) */
     uint64_t online_tsc;            /* TSC when the CPU checked in */
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 _Static_assert(offsetof(struct percpu, index) == PERCPU_INDEX, "GS-relative offset");
 _Static_assert(offsetof(struct percpu, reent) == PERCPU_REENT, "GS-relative offset");

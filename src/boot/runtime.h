@@ -13,7 +13,7 @@
 #define RUNTIME_OPTION_PREFIX "tf."
 #define RUNTIME_HEAP_MIN      (1u << 20) /* smaller: newlib, the farm and fault containment fail */
 
-/* What the loader told us; valid from the start of __tf_user_entry on. */
+/* What the loader told us; valid from the start of __tfr_user_entry on. */
 extern struct bootinfo runtime_boot;
 /* TSC at the core's first instruction and at the runtime's first */
 extern uint64_t runtime_tsc_entry, runtime_tsc_main;
@@ -23,8 +23,9 @@ uint64_t runtime_heap_free(void);
 /* The heap for _sbrk: [start, end) */
 void runtime_heap_init(uint64_t start, uint64_t end);
 
-/* clock.c: finds the TSC rate once at start-up; the rate (0 when no source gave one), where it
- * came from ("kvmclock", "cpuid", "pit", "none"), and ticks in nanoseconds (0 when unknown). */
+/* clock.c: finds the TSC rate once at start-up; the rate (assumed when no source gave one, 0
+ * only before runtime_clock_init), where it came from ("kvmclock", "cpuid", "pit", or that it
+ * was assumed), and ticks in nanoseconds. Nanoseconds in ticks: deadline.h. */
 void runtime_clock_init(void);
 uint64_t runtime_tsc_hz(void);
 const char *runtime_tsc_source(void);

@@ -30,7 +30,7 @@ struct bootinfo runtime_boot;
 uint64_t runtime_tsc_entry, runtime_tsc_main;
 struct percpu percpu_table[TF_MAX_CPUS];
 /* The bootstrap CPU's stack while it runs main(); the core enters on its top. */
-char __tf_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
+char __tfr_boot_stack[KABI_BOOT_STACK_SIZE] __attribute__((aligned(X86_PAGE_SIZE)));
 
 static char cmdline_words[BOOTINFO_CMDLINE_MAX];
 static char *argv_buf[RUNTIME_MAX_ARGS + 1];
@@ -60,7 +60,7 @@ static void say(const char *s)
  * below it. Its lowest page becomes a guard page. */
 static void guard_boot_stack(void)
 {
-    if (usys_call(KABI_SYS_GUARD_PAGE, (long)__tf_boot_stack, 0, 0, 0) != 0)
+    if (usys_call(KABI_SYS_GUARD_PAGE, (long)__tfr_boot_stack, 0, 0, 0) != 0)
         say("taskfarm: no guard page below the boot stack\n");
 }
 
@@ -189,7 +189,7 @@ uint64_t tf_boot_ns(void)
     return runtime_tsc_to_ns(runtime_tsc_main - runtime_tsc_entry);
 }
 
-_Noreturn void __tf_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
+_Noreturn void __tfr_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entry)
 {
     runtime_tsc_entry = tsc_entry;
     struct percpu *self = &percpu_table[0];

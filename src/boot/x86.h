@@ -128,6 +128,9 @@
 #define X86_CPUID_AMD_TOPOLOGY          0x8000001E  /* extended APIC ID, compute unit/core ID */
 #define X86_CPUID_AMD_EBX_THREADS       8           /* EBX[15:8] threads per core - 1 */
 #define X86_CPUID_AMD_EBX_THREADS_MASK  0xFF
+/* From leaf 0's EBX: AMD's processors, and Hygon's, which follow AMD's CPUID conventions
+ * (topology leaves, family numbering). The runtime takes Intel's conventions for the others. */
+#define X86_VENDOR_IS_AMD(ebx) ((ebx) == X86_VENDOR_AMD_EBX || (ebx) == X86_VENDOR_HYGON_EBX)
 
 /* Paging: bits of every level's entries (4-level paging, SDM vol. 3A 4.5) */
 #define X86_PTE_P            X86_BIT(0) /* present */

@@ -12,20 +12,16 @@
 #include "x86.h"
 #include "kabi.h"
 #include "kcore.h"
-#include "lapic_regs.h"
-#include "platform.h"
-
-#define ISR_STUB_SIZE 16
 
         .section .ktext, "ax"
         .code64
 
-        .balign ISR_STUB_SIZE
+        .balign KCORE_ISR_STUB_SIZE
         .globl  kisr_stubs
 kisr_stubs:
         .set    vec, 0
         .rept   X86_EXCEPTIONS
-        .balign ISR_STUB_SIZE
+        .balign KCORE_ISR_STUB_SIZE
 1:
         .if     vec == X86_VEC_PF
         jmp     kpage_fault_entry
@@ -42,19 +38,19 @@ kisr_stubs:
 2:      pushq   $vec
         jmp     isr_common
         .endif
-        .org    1b + ISR_STUB_SIZE      /* an error when a stub outgrows its slot */
+        .org    1b + KCORE_ISR_STUB_SIZE /* an error when a stub outgrows its slot */
         .set    vec, vec + 1
         .endr
 
 /* Vectors 32-255 without a handler of their own: report the unexpected interrupt (ktrap.c).
  * The NIC's, the output port's and the device-wait timer's vectors only end a halt:
- * acknowledged like a wake-up. */
-        .balign ISR_STUB_SIZE
+ * acknowledged like a wake-up (kwake_entry, kpark.S). */
+        .balign KCORE_ISR_STUB_SIZE
         .globl  kirq_stubs
 kirq_stubs:
         .set    vec, X86_EXCEPTIONS
         .rept   256 - X86_EXCEPTIONS
-        .balign ISR_STUB_SIZE
+        .balign KCORE_ISR_STUB_SIZE
         .if     vec == KABI_VEC_NIC || vec == KABI_VEC_TIMER || vec == KABI_VEC_OUTPUT
         jmp     kwake_entry
         .else
@@ -130,10 +126,13 @@ kpage_fault_entry:
         orl     $(X86_RFLAGS_IF | X86_RFLAGS_RESERVED), %r11d
         movq    %rcx, 8(%rsp)           /* resume after SYSCALL, with the caller's RFLAGS */
         movq    %r11, 24(%rsp)
+        /* Parking and waking are what a task hand-off costs in the core: the common cases take
+         * a few instructions in kpark.S, which come back here for the rest. */
         cmpq    $KABI_SYS_PARK, %rax
         je      kfast_park
         cmpq    $KABI_SYS_WAKE, %rax
         je      kfast_wake
+        .globl  kpf_syscall
 kpf_syscall:
         swapgs
         cld                             /* the C code's string instructions count upwards */
@@ -149,77 +148,8 @@ kpf_syscall:
 2:      pushq   $X86_VEC_PF
         jmp     isr_common
 
-/* Parking and waking are what a task hand-off costs in the core, and where CPL0 is emulated
- * (PVM: about a microsecond an instruction) the C dispatcher's path to them was about 60 us.
- * These do the common cases in a few instructions and leave everything else (errors included)
- * to ksys_dispatch: the result is the same. Neither touches per-CPU data, so no SWAPGS.
- *
- * KABI_SYS_PARK with KABI_PARK_HLT (word in RDI, seen in ESI): an aligned word in a 2 MiB page
- * that is present and user-accessible, so that CPL3 could read it itself (other words, in pages
- * split into 4 KiB ones among them, take the long way through kcore_user_buffer_ok). Interrupts
- * are off since the fault; STI's one-instruction shadow covers HLT, so a wake-up IPI sent after
- * the check ends the HLT. Returns 0. */
-kfast_park:
-        cmpq    $KABI_PARK_HLT, %rdx
-        jne     kpf_syscall
-        testq   $3, %rdi                /* an aligned word lies within one page */
-        jnz     kpf_syscall
-        movq    %rdi, %rcx
-        shrq    $X86_LARGE_PAGE_SHIFT, %rcx
-        cmpq    $(PLAT_MAPPED_LIMIT >> X86_LARGE_PAGE_SHIFT), %rcx
-        jae     kpf_syscall
-        movq    kpd(, %rcx, 8), %rcx    /* its 2 MiB page must be present and the user's */
-        andl    $(X86_PTE_P | X86_PTE_U | X86_PTE_PS), %ecx
-        cmpl    $(X86_PTE_P | X86_PTE_U | X86_PTE_PS), %ecx
-        jne     kpf_syscall             /* split into 4 KiB pages, or not the user's: the long way */
-2:      xorl    %eax, %eax
-        cmpl    %esi, (%rdi)
-        jne     3f
-        sti
-        hlt
-        cli
-3:      addq    $8, %rsp                /* error code */
-        iretq
-
-/* KABI_SYS_WAKE in x2APIC mode (CPU index in RDI): one WRMSR of the ICR with the destination's
- * APIC ID in bits 63:32. xAPIC mode and bad indexes go the long way. Returns 0. */
-kfast_wake:
-        cmpl    $0, klapic_x2apic
-        je      kpf_syscall
-        movl    ksmp_count, %ecx
-        cmpq    %rcx, %rdi
-        jae     kpf_syscall
-        movl    ksmp_apic_ids(, %rdi, 4), %edx
-        movl    $(LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | KABI_VEC_WAKE), %eax
-        movl    $LAPIC_X2APIC_MSR(LAPIC_ICR_LO), %ecx
-        wrmsr
-        xorl    %eax, %eax
-        addq    $8, %rsp                /* error code */
-        iretq
-
-/* The wake-up IPI: acknowledge it and resume (the parked CPU returns from its HLT or MWAIT).
- * Touches no per-CPU data, so it needs no SWAPGS. */
-        .globl  kwake_entry, kspurious_entry
-kwake_entry:
-        pushq   %rax
-        cmpl    $0, klapic_x2apic
-        jne     1f
-        movq    klapic_eoi_address, %rax
-        movl    $0, (%rax)
-        popq    %rax
-        iretq
-1:      pushq   %rcx
-        pushq   %rdx
-        movl    $LAPIC_X2APIC_MSR(LAPIC_EOI), %ecx
-        xorl    %eax, %eax
-        xorl    %edx, %edx
-        wrmsr
-        popq    %rdx
-        popq    %rcx
-        popq    %rax
-        iretq
-
 /* Spurious LAPIC interrupts need no EOI (SDM vol. 3A 11.9) */
+        .globl  kspurious_entry
 kspurious_entry:
         iretq
 

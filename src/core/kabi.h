@@ -103,7 +103,7 @@ struct kabi_smp_setup {
     uint32_t count;                        /* CPUs including the BSP, at most TF_MAX_CPUS */
     uint32_t x2apic;                       /* nonzero: x2APIC mode on every CPU */
     uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
-    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters __tf_ap_entry(index) on this stack */
+    uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters __tfr_ap_entry(index) on this stack */
 };
 #endif
 
@@ -128,9 +128,9 @@ struct kabi_smp_setup {
 #define KABI_EXIT_FAULT_OTHER   118 /* an unhandled exception or interrupt with any other vector */
 #define KABI_EXIT_CODE_MAX      118
 
-/* Boot handoff: the CPL0 core enters the runtime at __tf_user_entry(magic, info, tsc) on the BSP,
+/* Boot handoff: the CPL0 core enters the runtime at __tfr_user_entry(magic, info, tsc) on the BSP,
  * with the loader's magic and information pointer and the TSC read at the core's first
- * instruction, on the top of __tf_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
+ * instruction, on the top of __tfr_boot_stack (KABI_BOOT_STACK_SIZE bytes, the runtime's). */
 #define KABI_BOOT_STACK_SIZE 0x100000
 #define KABI_MB1_MAGIC       0x2BADB002 /* EAX from a Multiboot1 loader */
 #define KABI_MB2_MAGIC       0x36D76289 /* EAX from a Multiboot2 loader */

@@ -2,19 +2,14 @@
 #include "x86.h"
 #include "kabi.h"
 #include "kcore.h"
+#include "long_mode.h"
 
 /* 64-bit, CPL0, no stack: index = position of this CPU's APIC ID in ksmp_apic_ids. */
         .section .ktext, "ax"
         .code64
         .globl  __tfk_ap_entry64
 __tfk_ap_entry64:
-        movl    $KABI_SEL_KDATA, %eax
-        movl    %eax, %ds
-        movl    %eax, %es
-        movl    %eax, %ss
-        xorl    %eax, %eax
-        movl    %eax, %fs
-        movl    %eax, %gs
+        LONG_MODE_SEGMENTS
         cmpl    $0, klapic_x2apic
         je      1f
         movl    $X86_CPUID_TOPOLOGY, %eax   /* EDX: x2APIC ID */

@@ -3,6 +3,7 @@
 #ifndef TF_CORE_KCORE_H
 #define TF_CORE_KCORE_H
 
+#include "cache_line.h"
 #include "kabi.h"
 
 #define KCORE_KSTACK_SHIFT 13
@@ -10,6 +11,9 @@
 #define KCORE_IST_SIZE     4096                      /* per CPU and IST slot: double fault, NMI */
 #define KCORE_IST_DF       1                         /* TSS IST index for #DF */
 #define KCORE_IST_NMI      2                         /* TSS IST index for NMI */
+/* Bytes from one exception or interrupt stub to the next (isr.S's kisr_stubs and kirq_stubs,
+ * which kcpu.c puts in the IDT) */
+#define KCORE_ISR_STUB_SIZE 16
 
 /* Offsets into struct kcpu used by isr.S and entry.S (static-asserted in kcpu.c) */
 #define KCPU_SELF       0
@@ -30,7 +34,7 @@ struct kcpu {
     volatile uint32_t *fault_armed; /* CPL3 word: nonzero while a task may fault */
     uint64_t fault_rip, fault_rsp;  /* where a recovered fault resumes at CPL3 */
     uint64_t fault_gs;              /* and with which GS base */
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 /* Register state saved by isr.S, lowest address first */
 struct trap_frame {
@@ -80,6 +84,11 @@ long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);
 long ksmp_wake(uint64_t cpu);
 long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode);
+extern uint32_t ksmp_count, ksmp_apic_ids[TF_MAX_CPUS]; /* also read by kpark.S, kap_entry.S */
+/* kpark.S: halt (HLT; or MWAIT, woken also by a store to the word's line) while *word == seen.
+ * Interrupts off on entry and on return; the word is one CPL3 may read. Return 0. */
+long kpark_hlt(const uint32_t *word, uint32_t seen);
+long kpark_mwait(const uint32_t *word, uint32_t seen);
 _Noreturn void kcore_halt_forever(void);
 /* kconsole.c */
 void kconsole_init(void);

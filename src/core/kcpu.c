@@ -62,7 +62,6 @@ static struct idt_gate kidt[IDT_VECTORS] __attribute__((aligned(16)));
 extern char kstacks[], kist_df[], kist_nmi[];
 extern char kisr_stubs[], kirq_stubs[];
 extern char ksyscall_entry[], kwake_entry[], kspurious_entry[];
-#define ISR_STUB_SIZE 16
 
 static void idt_set(unsigned vector, const void *handler, unsigned ist, unsigned dpl_bits)
 {
@@ -165,10 +164,10 @@ void kcore_init_bsp(void)
     pic_disable();
     for (unsigned v = 0; v < X86_EXCEPTIONS; v++) {
         unsigned ist = v == X86_VEC_DF ? KCORE_IST_DF : v == X86_VEC_NMI ? KCORE_IST_NMI : 0;
-        idt_set(v, kisr_stubs + v * ISR_STUB_SIZE, ist, 0);
+        idt_set(v, kisr_stubs + v * KCORE_ISR_STUB_SIZE, ist, 0);
     }
     for (unsigned v = X86_EXCEPTIONS; v < IDT_VECTORS; v++)
-        idt_set(v, kirq_stubs + (v - X86_EXCEPTIONS) * ISR_STUB_SIZE, 0, 0);
+        idt_set(v, kirq_stubs + (v - X86_EXCEPTIONS) * KCORE_ISR_STUB_SIZE, 0, 0);
     idt_set(KABI_VEC_WAKE, kwake_entry, 0, 0);
     idt_set(KABI_VEC_SPURIOUS, kspurious_entry, 0, 0);
     kconsole_init();

@@ -1,15 +1,14 @@
-/* CPL0: the local APIC, in xAPIC or x2APIC mode. Only this file touches LAPIC registers. */
+/* CPL0: the local APIC, in xAPIC or x2APIC mode. Only this file and the assembler macros of
+ * klapic.h (for the interrupt stubs and kpark.S) touch LAPIC registers. */
 #include "klapic.h"
-#include "kabi.h"
-#include "lapic_regs.h"
 #include "x86_ops.h"
 
 #define XAPIC_SEND_SPINS 100000 /* reads of the delivery status before giving up */
 
 static int x2apic_mode;
 static volatile uint32_t *xapic; /* identity-mapped, uncached (pagetables.S) */
-uint32_t klapic_x2apic;          /* read by the interrupt stubs (isr.S) */
-uint64_t klapic_eoi_address;     /* xAPIC EOI register, for the interrupt stubs */
+uint32_t klapic_x2apic;
+uint64_t klapic_eoi_address;
 
 static const uint32_t lvt_registers[] = {LAPIC_LVT_TIMER, LAPIC_LVT_THERMAL, LAPIC_LVT_PERF,
                                          LAPIC_LVT_LINT0, LAPIC_LVT_LINT1,   LAPIC_LVT_ERROR};
@@ -98,7 +97,7 @@ static int xapic_wait_idle(void)
 int klapic_send(uint32_t apic_id, uint32_t icr_low)
 {
     if (x2apic_mode) {
-        x86_wrmsr(LAPIC_X2APIC_MSR(LAPIC_ICR_LO),
+        x86_wrmsr(KLAPIC_X2APIC_ICR_MSR,
                   ((uint64_t)apic_id << LAPIC_ICR_X2APIC_DEST_SHIFT) | icr_low);
         return 0;
     }

@@ -16,7 +16,7 @@
 #define PTE_KEPT (X86_PTE_P | X86_PTE_W | X86_PTE_U | X86_PTE_PWT | X86_PTE_PCD)
 
 extern uint64_t kpd[]; /* pagetables.S: 2048 entries covering 4 GiB */
-extern char __image_end[], __tf_boot_stack[];
+extern char __image_end[], __tfr_boot_stack[];
 
 static uint64_t split_tables[KPAGING_SPLIT_TABLES][X86_PT_ENTRIES]
     __attribute__((aligned(X86_PAGE_SIZE)));
@@ -93,7 +93,7 @@ long kpaging_read_only(uint64_t addr, uint64_t len)
  * page of the bootstrap CPU's stack). */
 long kpaging_guard_page(uint64_t addr)
 {
-    int boot_stack = addr == (uint64_t)(uintptr_t)__tf_boot_stack;
+    int boot_stack = addr == (uint64_t)(uintptr_t)__tfr_boot_stack;
     if (addr % X86_PAGE_SIZE || (addr < (uint64_t)(uintptr_t)__image_end && !boot_stack) ||
         addr >= PLAT_MAPPED_LIMIT)
         return -KABI_EINVAL;

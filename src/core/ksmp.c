@@ -4,16 +4,15 @@
 #include "kabi.h"
 #include "kcore.h"
 #include "klapic.h"
-#include "lapic_regs.h"
 #include "x86.h"
 #include "x86_ops.h"
 
 extern uint64_t kpt_low[];
 _Noreturn void kenter_user(uint64_t rip, uint64_t rsp, uint64_t arg0);
-void __tf_ap_entry(unsigned index);
+void __tfr_ap_entry(unsigned index);
 
-uint32_t ksmp_count = 1;                       /* read by __tfk_ap_entry64 */
-uint32_t ksmp_apic_ids[TF_MAX_CPUS];           /* read by __tfk_ap_entry64 */
+uint32_t ksmp_count = 1;
+uint32_t ksmp_apic_ids[TF_MAX_CPUS];
 static const struct kabi_smp_setup *ksmp_user; /* the runtime's copy, for the user stacks */
 
 _Static_assert(KABI_TRAMPOLINE_ADDR % X86_PAGE_SIZE == 0 &&
@@ -59,29 +58,22 @@ long ksmp_start(uint64_t cpu, uint64_t step)
     return -KABI_EINVAL;
 }
 
+/* KABI_SYS_WAKE and KABI_SYS_PARK the long way: any index and LAPIC mode, any word CPL3 may
+ * read. kpark.S has the short way of the common cases, and both halts. */
 long ksmp_wake(uint64_t cpu)
 {
     if (cpu >= ksmp_count)
         return -KABI_EINVAL;
-    return klapic_send(ksmp_apic_ids[cpu], LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | KABI_VEC_WAKE);
+    return klapic_send(ksmp_apic_ids[cpu], KLAPIC_ICR_WAKE);
 }
 
-/* Sleeps until an interrupt unless *word already differs from `seen`. Entered with interrupts
- * off (SYSCALL's FMASK), so a wake-up IPI sent after the check stays pending until STI, whose
- * one-instruction shadow covers the HLT or MWAIT: no wake-up is lost. */
 long ksmp_park(const uint32_t *word, uint64_t seen, uint64_t mode)
 {
     if (!kcore_user_buffer_ok((uint64_t)(uintptr_t)word, sizeof(*word)))
         return -KABI_EFAULT;
-    if (mode == KABI_PARK_MWAIT) {
-        __asm__ volatile("monitor" ::"a"(word), "c"(0), "d"(0));
-        if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == (uint32_t)seen)
-            __asm__ volatile("sti; mwait; cli" ::"a"(0), "c"(0) : "memory");
-        return 0;
-    }
-    if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == (uint32_t)seen)
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-    return 0;
+    if (mode == KABI_PARK_MWAIT)
+        return kpark_mwait(word, (uint32_t)seen);
+    return kpark_hlt(word, (uint32_t)seen);
 }
 
 /* An AP's first C code, on its kernel stack (from __tfk_ap_entry64). */
@@ -90,5 +82,5 @@ _Noreturn void kap_main(unsigned index)
     kcore_cpu_init(index);
     klapic_enable();
     uint64_t stack = ksmp_user->user_stack_tops[index];
-    kenter_user((uint64_t)(uintptr_t)__tf_ap_entry, stack, index);
+    kenter_user((uint64_t)(uintptr_t)__tfr_ap_entry, stack, index);
 }

@@ -11,8 +11,7 @@
 
 #define BACKTRACE_MAX_FRAMES 16
 #define BACKTRACE_MAX_FRAME  0x100000 /* a frame larger than 1 MiB means the chain is broken */
-#define MMIO_WINDOW_START    0xFE000000ull
-#define X86_CALL_REL32       0xE8 /* opcode of CALL rel32, 5 bytes long */
+#define X86_CALL_REL32       0xE8     /* opcode of CALL rel32, 5 bytes long */
 #define X86_CALL_REL32_SIZE  5
 
 extern char __ktext_start[], __ktext_end[], __text_start[], __text_end[];
@@ -60,7 +59,7 @@ static unsigned initial_apic_id(void)
 /* A frame pointer we may dereference: aligned, mapped, below the device window, not page 0. */
 static int frame_readable(uint64_t fp)
 {
-    return (fp & 7) == 0 && fp >= X86_PAGE_SIZE && fp + 16 <= MMIO_WINDOW_START;
+    return (fp & 7) == 0 && fp >= X86_PAGE_SIZE && fp + 16 <= KABI_DEVICE_WINDOW_START;
 }
 
 static int in_text(uint64_t a)

@@ -8,6 +8,7 @@
 #ifndef TF_CPU_CPU_H
 #define TF_CPU_CPU_H
 
+#include "cache_line.h"
 #include "taskfarm.h"
 
 #include <stdint.h>

@@ -2,6 +2,7 @@
 #ifndef TF_HOST_HOST_H
 #define TF_HOST_HOST_H
 
+#include "cache_line.h"
 #include "taskfarm.h"
 
 #include <pthread.h>
@@ -19,7 +20,7 @@ struct host_cpu {
     struct tf_cpu_info info;
     pthread_t thread;
     jmp_buf leave; /* a worker jumps here from cpu_park when the farm stops */
-} __attribute__((aligned(64)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 struct host_farm {
     struct host_cpu cpus[TF_MAX_CPUS];

@@ -24,6 +24,7 @@
  * the physical ones the device needs (as in src/udp/virtio_net.c). */
 #include "console.h"
 #include "console_control.h"
+#include "deadline.h"
 #include "devcall.h"
 #include "pci.h"
 #include "runtime.h"
@@ -46,7 +47,6 @@
 #define CONSOLE_QUEUE_MAX   1024 /* largest fixed size of a legacy device we accept */
 #define CONSOLE_SPIN_NS     200000ull   /* spin this long for the device before sleeping */
 #define CONSOLE_SLEEP_NS    10000000ull /* longest sleep, in case an interrupt went astray */
-#define NS_PER_SECOND       1000000000ull
 #define NO_BUFFER           0xFFFFu
 #define CONSOLE_OUTPUT_PORT 1 /* the port used with MULTIPORT */
 
@@ -144,7 +144,7 @@ static int open_port(void)
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
         return rc == -ENOMEM ? rc : -ENODEV; /* anything else: a device we cannot drive */
     }
-    port.deadline = (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) != 0;
+    port.deadline = deadline_tsc_offered();
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER_OK);
     if (port.multiport && console_control_open_port(&port.t, port.number) != 0) {
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
@@ -168,10 +168,10 @@ int console_open(void)
  * saw the request is not slept on; the core checks the index again with interrupts off. */
 static void sleep_for_device(void)
 {
-    uint64_t timer = 0, hz = runtime_tsc_hz();
+    uint64_t timer = 0;
     unsigned mode = KABI_TIMER_NONE;
-    if (port.deadline && hz) {
-        timer = x86_rdtsc() + (uint64_t)((unsigned __int128)CONSOLE_SLEEP_NS * hz / NS_PER_SECOND);
+    if (port.deadline && runtime_tsc_hz()) {
+        timer = x86_rdtsc() + deadline_tsc_ticks(CONSOLE_SLEEP_NS);
         mode = KABI_TIMER_TSC_DEADLINE;
     }
     virtq_interrupts(&port.tx, 1);

@@ -27,7 +27,7 @@ enum sched_place { SCHED_PLACE_SIBLINGS, SCHED_PLACE_SPREAD };
 /* What a CPU did; written by that CPU only, read by any (relaxed atomics). */
 struct sched_stats {
     uint64_t tasks, faults, busy_ns;
-} __attribute__((aligned(SHM_CACHE_LINE)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 struct sched_state {
     struct shm_slot slots[TF_MAX_CPUS];

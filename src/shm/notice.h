@@ -29,7 +29,7 @@
 
 struct shm_notice {
     uint32_t sleeping; /* 1 while the BSP announces that it parks */
-} __attribute__((aligned(SHM_CACHE_LINE)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
 /* BSP: step 1; then check what it waits for (step 2), and park (3, 4) or cancel. */
 void shm_notice_announce(struct shm_notice *n);

@@ -27,9 +27,9 @@
 _Static_assert((SHM_QUEUE_SIZE & (SHM_QUEUE_SIZE - 1)) == 0, "the ring's size is a power of 2");
 
 struct shm_queue {
-    uint64_t head __attribute__((aligned(SHM_CACHE_LINE))); /* consumers */
-    uint64_t tail __attribute__((aligned(SHM_CACHE_LINE))); /* the producer */
-    uint32_t entry[SHM_QUEUE_SIZE] __attribute__((aligned(SHM_CACHE_LINE)));
+    uint64_t head __attribute__((aligned(CPU_CACHE_LINE))); /* consumers */
+    uint64_t tail __attribute__((aligned(CPU_CACHE_LINE))); /* the producer */
+    uint32_t entry[SHM_QUEUE_SIZE] __attribute__((aligned(CPU_CACHE_LINE)));
 };
 
 /* Empties the queue; no consumer may be running. */

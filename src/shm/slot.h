@@ -30,10 +30,11 @@
 #ifndef TF_SHM_SLOT_H
 #define TF_SHM_SLOT_H
 
+#include "cache_line.h"
+
 #include <stdint.h>
 
-#define SHM_CACHE_LINE 64
-#define SHM_NO_TASK    UINT32_MAX
+#define SHM_NO_TASK UINT32_MAX
 
 enum shm_slot_state { SHM_SLOT_BUSY = 0, SHM_SLOT_IDLE = 1 };
 
@@ -41,10 +42,10 @@ struct shm_slot {
     uint32_t word;  /* hand-off count; the owner parks on it */
     uint32_t state; /* enum shm_slot_state */
     uint32_t task;  /* the task handed over, or SHM_NO_TASK */
-} __attribute__((aligned(SHM_CACHE_LINE)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
-_Static_assert(sizeof(struct shm_slot) == SHM_CACHE_LINE, "one slot per cache line");
-_Static_assert(_Alignof(struct shm_slot) == SHM_CACHE_LINE, "slots start on a cache line");
+_Static_assert(sizeof(struct shm_slot) == CPU_CACHE_LINE, "one slot per cache line");
+_Static_assert(_Alignof(struct shm_slot) == CPU_CACHE_LINE, "slots start on a cache line");
 
 /* Makes the slot BUSY with nothing handed over; before its owner starts. */
 void shm_slot_reset(struct shm_slot *s);

@@ -34,9 +34,9 @@ struct shm_task {
     int32_t cpu;     /* BSP at hand-off, runner when it starts; -1 while queued (atomic) */
     uint32_t state;  /* enum shm_task_state (atomic) */
     uint32_t mark;   /* BSP only */
-} __attribute__((aligned(SHM_CACHE_LINE)));
+} __attribute__((aligned(CPU_CACHE_LINE)));
 
-_Static_assert(sizeof(struct shm_task) == SHM_CACHE_LINE, "one record per cache line");
+_Static_assert(sizeof(struct shm_task) == CPU_CACHE_LINE, "one record per cache line");
 
 /* BSP: fills a FREE record for fn(arg), to run on `cpu` (-1: queued). Publish it afterwards. */
 void shm_task_prepare(struct shm_task *t, tf_task_fn fn, void *arg, int cpu);

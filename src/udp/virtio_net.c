@@ -19,6 +19,7 @@
  * the transmit queue yet (a server's last reply, say). So once the device is open, _exit first
  * waits up to NET_EXIT_WAIT_NS for the device to have used every transmit buffer published. */
 #include "netif.h"
+#include "deadline.h"
 #include "devcall.h"
 #include "pci.h"
 #include "runtime.h"
@@ -36,15 +37,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_QUEUE_SIZE    256        /* entries per queue (fewer when the device offers fewer) */
-#define NET_QUEUE_MAX     1024       /* largest fixed size of a legacy device we accept */
-#define NET_BUFFER_SIZE   2048       /* header + frame; larger frames are dropped by the device */
-#define NET_POLL_NS       1000000ull /* sleep bound without an interrupt */
-#define NET_CAL_TICKS     (1u << 22) /* LAPIC timer ticks of one calibration wait */
-#define NET_NS_PER_SECOND 1000000000ull
-#define NET_LOCAL_MAC0    0x02 /* locally administered, unicast: used when the device has none */
-#define NET_EXIT_WAIT_NS  100000000ull /* exit waits at most this long for queued frames */
-#define NET_EXIT_WAIT_TSC 100000000ull /* the same in TSC ticks when the TSC rate is unknown */
+#define NET_QUEUE_SIZE   256        /* entries per queue (fewer when the device offers fewer) */
+#define NET_QUEUE_MAX    1024       /* largest fixed size of a legacy device we accept */
+#define NET_BUFFER_SIZE  2048       /* header + frame; larger frames are dropped by the device */
+#define NET_POLL_NS      1000000ull /* sleep bound without an interrupt */
+#define NET_LOCAL_MAC0   0x02 /* locally administered, unicast: used when the device has none */
+#define NET_EXIT_WAIT_NS 100000000ull /* exit waits at most this long for queued frames */
 
 static struct nic {
     struct virtio_pci t;
@@ -54,8 +52,6 @@ static struct nic {
     int held;          /* the receive descriptor netif_rx_next lent out, or -1 */
     uint16_t *tx_free; /* transmit descriptors not in the device's hands */
     unsigned tx_free_count;
-    unsigned timer_mode; /* KABI_TIMER_TSC_DEADLINE or KABI_TIMER_ONESHOT */
-    uint64_t lapic_hz;   /* one-shot mode: timer ticks per second */
     int open;
     uint8_t mac[6];
 } nic = {.held = -1};
@@ -68,30 +64,6 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
             (d->device == VIRTIO_PCI_TRANSITIONAL_NET && d->subsystem == VIRTIO_ID_NET));
 }
 
-static uint64_t ns_to_ticks(uint64_t ns, uint64_t hz)
-{
-    return (uint64_t)((unsigned __int128)ns * hz / NET_NS_PER_SECOND);
-}
-
-/* Without TSC-deadline mode the LAPIC timer's rate is measured against the TSC: two one-shot
- * waits of NET_CAL_TICKS (about 4 ms at QEMU's 1 GHz), the shorter one counts (wake-up latency
- * only lengthens a wait; nothing else interrupts the CPU this early). */
-static void choose_timer(void)
-{
-    if (usys_cpuid(X86_CPUID_FEATURES, 0).ecx & X86_CPUID1_ECX_TSC_DL) {
-        nic.timer_mode = KABI_TIMER_TSC_DEADLINE;
-        return;
-    }
-    nic.timer_mode = KABI_TIMER_ONESHOT;
-    static const uint16_t never = 0;
-    uint64_t shortest = UINT64_MAX;
-    for (int i = 0; i < 2; i++) {
-        uint64_t start = x86_rdtsc();
-        devcall_wait(&never, 0, NET_CAL_TICKS, KABI_TIMER_ONESHOT);
-        uint64_t ticks = x86_rdtsc() - start;
-        shortest = ticks < shortest ? ticks : shortest;
-    }
-    nic.lapic_hz = shortest ? (uint64_t)NET_CAL_TICKS * runtime_tsc_hz() / shortest : 0;
 }
 
 static int negotiate(void)
@@ -165,9 +137,9 @@ static void report(const struct pci_device *d)
     printf("taskfarm: virtio-net at PCI %02x:%02x.%u, %s interface, %u+%u buffers, %s, timer %s",
            d->bus, d->dev, d->fn, nic.t.modern ? "virtio 1.0" : "legacy", nic.rx.size, nic.tx.size,
            nic.t.msix ? "MSI-X" : "no MSI-X (polling every 1 ms)",
-           nic.timer_mode == KABI_TIMER_TSC_DEADLINE ? "TSC deadline" : "one-shot");
-    if (nic.timer_mode == KABI_TIMER_ONESHOT)
-        printf(" (%llu MHz)", (unsigned long long)(nic.lapic_hz / 1000000));
+           deadline_timer_mode() == KABI_TIMER_TSC_DEADLINE ? "TSC deadline" : "one-shot");
+    if (deadline_timer_mode() == KABI_TIMER_ONESHOT)
+        printf(" (%llu MHz)", (unsigned long long)(deadline_lapic_hz() / 1000000));
     printf("\n");
 }
 
@@ -176,8 +148,7 @@ static void report(const struct pci_device *d)
 static void tx_drain_at_exit(void)
 {
     uint16_t published = __atomic_load_n(&nic.tx.published, __ATOMIC_ACQUIRE);
-    uint64_t hz = runtime_tsc_hz();
-    uint64_t limit = hz ? ns_to_ticks(NET_EXIT_WAIT_NS, hz) : NET_EXIT_WAIT_TSC;
+    uint64_t limit = deadline_tsc_ticks(NET_EXIT_WAIT_NS);
     uint64_t start = x86_rdtsc();
     while (__atomic_load_n(&nic.tx.used->idx, __ATOMIC_ACQUIRE) != published &&
            x86_rdtsc() - start < limit)
@@ -194,7 +165,7 @@ int netif_open(uint8_t mac[6])
     }
     if (pci_find(is_virtio_net, NULL, &d) != 0)
         return -ENODEV;
-    choose_timer();
+    deadline_timer_init();
     int rc = virtio_pci_open(&nic.t, &d, runtime_bsp_apic_id(), KABI_VEC_NIC);
     if (rc)
         return rc == -ENOSPC ? -ENOMEM : -ENODEV; /* no room for its BARs: out of memory */
@@ -286,10 +257,9 @@ int netif_tx(const void *frame, size_t len)
 }
 
 /* The timer that ends a wait at deadline_ns (0: none; always NET_POLL_NS without MSI-X).
- * Returns 0 when the deadline has passed already. */
+ * Returns 0 when the deadline has passed already, or when no timer can end the wait (poll). */
 static int wait_timer(uint64_t deadline_ns, uint64_t *timer, unsigned *mode)
 {
-    uint64_t hz = runtime_tsc_hz(), now_tsc = x86_rdtsc();
     uint64_t now = tf_now_ns(), ns = UINT64_MAX;
     *mode = KABI_TIMER_NONE;
     if (deadline_ns) {
@@ -301,16 +271,8 @@ static int wait_timer(uint64_t deadline_ns, uint64_t *timer, unsigned *mode)
         ns = NET_POLL_NS;
     if (ns == UINT64_MAX)
         return 1;
-    if (!hz)
-        return 0; /* no clock: poll */
-    if (nic.timer_mode == KABI_TIMER_TSC_DEADLINE) {
-        *timer = now_tsc + ns_to_ticks(ns, hz);
-    } else {
-        uint64_t ticks = ns_to_ticks(ns, nic.lapic_hz);
-        *timer = ticks == 0 ? 1 : ticks > UINT32_MAX ? UINT32_MAX : ticks;
-    }
-    *mode = nic.timer_mode;
-    return 1;
+    *mode = deadline_timer(ns, timer);
+    return *mode != KABI_TIMER_NONE;
 }
 
 void netif_wait(uint64_t deadline_ns)

@@ -9,7 +9,7 @@ taskfarm-kernel.o with their lists in S/src/exports/*.syms, both ways, and check
 - a tf_ name is a function of include/taskfarm.h, and each list holds every function the header
   gives its build (the guest: all but the "Linux build only" section; Linux: all but what the
   header calls guest only);
-- a __tf_ name (runtime, used by the core) is one taskfarm-kernel.o leaves undefined, and a
+- a __tfr_ name (runtime, used by the core) is one taskfarm-kernel.o leaves undefined, and a
   __tfk_ name (core, used by the runtime) one that libtaskfarm.a leaves undefined or the
   linker script's entry point;
 - any other name in libtaskfarm.a is newlib's: newlib's libc.a calls it, or it belongs to
@@ -137,7 +137,7 @@ def main(argv):
     for s in sorted(guest_list):
         if s.startswith("tf_"):
             continue
-        if s.startswith("__tf_"):
+        if s.startswith("__tfr_"):
             if s not in kernel_needs:
                 problem(f"guest list: the core does not use {s}")
         elif s.startswith("__tfk_"):
@@ -149,7 +149,7 @@ def main(argv):
                 problem(f"guest list: newlib does not call {s}")
     for s in sorted(kernel_needs):
         if s.startswith("tf_") or (not s.startswith("__") and s not in guest_list):
-            problem(f"the core needs {s}, which is neither the linker script's nor a __tf_ name")
+            problem(f"the core needs {s}, which is neither the linker script's nor a __tfr_ name")
 
     if problems:
         print(f"{len(problems)} problem(s)")

@@ -128,7 +128,7 @@ class ExceptionReportTest(unittest.TestCase):
         if function:
             names = [tfqemu.symbolize(img, f) for f in frames]
             self.assertEqual(names[0], function)
-            self.assertEqual(names[1:3], ["main", "__tf_user_entry"], "callers in order")
+            self.assertEqual(names[1:3], ["main", "__tfr_user_entry"], "callers in order")
         self.assertNotIn("did not fault", b.output)
         return b
 

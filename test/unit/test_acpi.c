@@ -831,6 +831,26 @@ START_TEST(find_prefers_valid_table)
 }
 END_TEST
 
+/* The one header check the parsers share: each fault alone, and never a read past `len`. */
+START_TEST(sdt_header_check)
+{
+    struct tb t;
+    tb_sample(&t);
+    tb_finish(&t);
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len, ACPI_MADT_SIGNATURE_TEXT), 0);
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len, NULL), 0);
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len, "FACP"), ACPI_SDT_BAD_SIGNATURE);
+    /* the bytes given end before the length declared: no checksum over what is not there */
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len - 1, NULL), ACPI_SDT_BAD_LENGTH);
+    /* more bytes than declared: the declared ones still sum to 0 */
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len + 1, NULL), ACPI_SDT_BAD_LENGTH);
+    ck_assert_uint_eq(acpi_sdt_check(t.b, ACPI_SDT_HEADER_SIZE - 1, NULL),
+                      ACPI_SDT_BAD_SIGNATURE | ACPI_SDT_BAD_LENGTH | ACPI_SDT_BAD_CHECKSUM);
+    t.b[t.len - 1]++;
+    ck_assert_uint_eq(acpi_sdt_check(t.b, t.len, NULL), ACPI_SDT_BAD_CHECKSUM);
+}
+END_TEST
+
 static Suite *acpi_suite(void)
 {
     Suite *s = suite_create("acpi");
@@ -838,6 +858,7 @@ static Suite *acpi_suite(void)
     tcase_add_test(real, real_tables_agree_with_index);
     suite_add_tcase(s, real);
     TCase *madt = tcase_create("madt");
+    tcase_add_test(madt, sdt_header_check);
     tcase_add_test(madt, sound_table);
     tcase_add_test(madt, truncated_table);
     tcase_add_test(madt, zero_length_entry);
