@@ -2,8 +2,9 @@
 # (test_net_wire.c stands in for the NIC driver, the clock, the boot options and the CPU number).
 set(TF_NET_SRC ${PROJECT_SOURCE_DIR}/src/udp)
 set(TF_NET_STACK_SOURCES
-  ${TF_NET_SRC}/checksum.c ${TF_NET_SRC}/eth.c ${TF_NET_SRC}/arp.c ${TF_NET_SRC}/ipv4.c
-  ${TF_NET_SRC}/icmp.c ${TF_NET_SRC}/udp.c ${TF_NET_SRC}/dhcp.c ${TF_NET_SRC}/net.c)
+  ${TF_NET_SRC}/pump.c ${TF_NET_SRC}/eth.c ${TF_NET_SRC}/arp.c ${TF_NET_SRC}/ipv4.c
+  ${TF_NET_SRC}/icmp.c ${TF_NET_SRC}/udp.c ${TF_NET_SRC}/socket.c ${TF_NET_SRC}/config.c
+  ${TF_NET_SRC}/dhcp.c ${TF_NET_SRC}/checksum.c)
 tf_add_unit_test(NAME net
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_net.c ${CMAKE_CURRENT_LIST_DIR}/test_net_wire.c
           ${TF_NET_STACK_SOURCES})
