@@ -1,12 +1,12 @@
 /* Internal interface of the network stack (src/udp): the layers call each other through these.
  * Portable C11: the same sources build for the guest and for the host tests.
  *
- * Receive path (net_poll, on the bootstrap CPU only):
+ * Receive path (net_poll_one in pump.c, on the bootstrap CPU only), one file per step:
  *   netif_rx_next -> eth_input -> arp_input
  *                              -> ipv4_input -> icmp_input
  *                                            -> udp_input -> net_socket_deliver | dhcp_input
  *                                                                   | net_early_hold
- * Each input function returns what became of the frame (enum net_verdict); net_poll counts that
+ * Each input function returns what became of the frame (enum net_verdict); the pump counts that
  * verdict into exactly one field of struct tf_net_stats, so every frame is counted exactly once
  * by construction.
  *
@@ -51,7 +51,7 @@ enum net_verdict {
     NET_HELD,                 /* a datagram that came before our address: held (early.c) */
 };
 
-/* The interface's state. Written by tf_net_start/DHCP, read by every layer. */
+/* The interface's state (config.c). Written by tf_net_start/DHCP, read by every layer. */
 struct net_state {
     uint8_t mac[ETH_ALEN];
     uint8_t nic_open;    /* netif_open succeeded */
@@ -65,6 +65,12 @@ struct net_state {
     struct tf_net_stats stats;
 };
 extern struct net_state net_if;
+
+/* The API answers on the bootstrap CPU only (TF_EPERM elsewhere): the stack has no locks. */
+static inline int net_on_bsp(void)
+{
+    return tf_cpu_self() == 0;
+}
 
 /* Big-endian (network order) field access. */
 static inline uint16_t net_get16(const uint8_t *p)
@@ -147,12 +153,15 @@ enum net_verdict udp_input(const struct ipv4_rx *rx);
  * (it is copied). 0, -EMSGSIZE or -EAGAIN. */
 int udp_output(uint16_t sport, uint32_t dst, uint16_t dport, const void *payload, size_t len);
 
-/* net.c */
-/* Processes every frame waiting in the NIC, counting each. */
+/* pump.c */
+/* Processes one frame waiting in the NIC, counting it: 1, or 0 when none was waiting. */
+int net_poll_one(void);
+/* Processes every frame waiting in the NIC, counting each, then runs arp_tick. */
 void net_poll(void);
 /* Queues a whole frame on the NIC and counts it. 0 or a negative errno value. */
 int net_tx(const void *frame, size_t len);
-/* Queues a datagram on the socket bound to `port`. */
+
+/* socket.c: queues a datagram on the socket bound to `port`. */
 enum net_verdict net_socket_deliver(uint16_t port, uint32_t src, uint16_t sport,
                                     const uint8_t *data, size_t len);
 
@@ -172,7 +181,8 @@ int dhcp_configure(uint64_t timeout_ns);
 /* A datagram to the client port while the client runs. */
 enum net_verdict dhcp_input(const uint8_t *msg, size_t len);
 
-/* Parses a dotted-quad IPv4 address at s; returns the first character after it, or NULL. */
+/* config.c: parses a dotted-quad IPv4 address at s; returns the first character after it, or
+ * NULL. */
 const char *net_parse_ipv4(const char *s, uint32_t *ip);
 
 #endif

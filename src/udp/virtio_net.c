@@ -64,8 +64,6 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
             (d->device == VIRTIO_PCI_TRANSITIONAL_NET && d->subsystem == VIRTIO_ID_NET));
 }
 
-}
-
 static int negotiate(void)
 {
     struct virtio_pci *t = &nic.t;

@@ -2,9 +2,12 @@
 # splitter and the runtime options (src/boot): pure C, built for the host against crafted
 # Multiboot information.
 set(TF_BOOT_SRC ${PROJECT_SOURCE_DIR}/src/boot)
-tf_add_unit_test(NAME bootinfo
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo.c ${TF_BOOT_SRC}/bootinfo.c
-          ${TF_BOOT_SRC}/bootinfo_memory.c)
+# The boot information, one test per concern (test_bootinfo_<name>.c, and the modules below).
+foreach(name multiboot mmap acpi cmdline heap)
+  tf_add_unit_test(NAME bootinfo_${name}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo_${name}.c ${TF_BOOT_SRC}/bootinfo.c
+            ${TF_BOOT_SRC}/bootinfo_memory.c)
+endforeach()
 tf_add_unit_test(NAME bootinfo_modules
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bootinfo_modules.c ${TF_BOOT_SRC}/bootinfo.c
           ${TF_BOOT_SRC}/bootinfo_memory.c)

@@ -1,6 +1,6 @@
-/* Builders shared by the boot-information unit tests (test_bootinfo.c, test_bootinfo_modules.c):
- * fake physical memory that refuses any range outside it, Multiboot1 and Multiboot2 information
- * put together field by field, and boot information holding just a memory map. */
+/* Builders shared by the boot-information unit tests (test_bootinfo_*.c): fake physical memory
+ * that refuses any range outside it, Multiboot1 and Multiboot2 information put together field by
+ * field, boot information holding just a memory map, and a sample memory map and RSDP. */
 #ifndef TF_TEST_BOOTINFO_BUILDERS_H
 #define TF_TEST_BOOTINFO_BUILDERS_H
 
@@ -203,5 +203,34 @@ static inline struct bootinfo with_regions(const struct bootinfo_region *r, size
         ck_assert_uint_eq(s_, (want_start));                                                       \
         ck_assert_uint_eq(e_, (want_end));                                                         \
     } while (0)
+
+/* ---- Samples ----------------------------------------------------------------------------- */
+
+/* A PC's memory map: low memory, a reserved BIOS area, and 127 MiB from 1 MiB on. */
+static const struct bootinfo_region three[] = {
+    {0, 0x9fc00, MB_MEMORY_AVAILABLE},
+    {0xf0000, 0x10000, 2},
+    {MIB, 127 * MIB, MB_MEMORY_AVAILABLE},
+};
+
+/* Checks that bi holds exactly the regions of `three`, in order. */
+static inline void assert_three(const struct bootinfo *bi)
+{
+    ck_assert_uint_eq(bi->nregions, 3);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(bi->regions[i].base, three[i].base);
+        ck_assert_uint_eq(bi->regions[i].length, three[i].length);
+        ck_assert_uint_eq(bi->regions[i].type, three[i].type);
+    }
+    ck_assert_int_eq(bi->regions_truncated, 0);
+}
+
+/* An RSDP-like payload of n bytes: "RSD PTR " then a counting pattern starting at `seed`. */
+static inline void fill_rsdp(uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i);
+    memcpy(p, "RSD PTR ", 8);
+}
 
 #endif
