@@ -22,6 +22,7 @@ static const struct tf_option_decl runtime_options[] = {
     {"ip", "A.B.C.D/PREFIX"},
     {"gw", "A.B.C.D"},
     {"quiet", "0|1"},
+    {"vqstats", "0|1"}, /* virtio-net prints its buffers per system call at exit */
     {"help", "1"},
 };
 #define RUNTIME_OPTIONS (sizeof(runtime_options) / sizeof(runtime_options[0]))

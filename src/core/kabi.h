@@ -50,6 +50,11 @@
 #define KABI_SYS_PORT_WRITE    19 /* (port, width, value): I/O port write */
 #define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB device page becomes user, uncached; never RAM */
 #define KABI_SYS_DEV_WAIT      21 /* (const uint16_t *word, seen, timer, KABI_TIMER_*): halt */
+/* Virtqueues whose descriptor table and available ring are the core's (src/core/kvq.c): the
+ * card reads them from supervisor-only memory, so it only ever sees buffers the core checked. */
+#define KABI_SYS_VQ_OPEN       22 /* (size, struct kabi_vq_rings *out): a queue; returns its number */
+#define KABI_SYS_VQ_POST       23 /* (queue, const struct kabi_vq_buffer *, count): after start-up */
+#define KABI_SYS_VQ_WAIT       24 /* (queue, seen, timer, KABI_TIMER_*): DEV_WAIT on its used index */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
 
@@ -76,6 +81,27 @@
 #define KABI_TIMER_NONE         0
 #define KABI_TIMER_TSC_DEADLINE 1
 #define KABI_TIMER_ONESHOT      2
+
+/* KABI_SYS_VQ_*: at most KABI_VQ_QUEUES queues of a power-of-two size up to KABI_VQ_SIZE_MAX,
+ * in the legacy layout (virtio 1.0 4.1.5.1.1: the used ring on the first 4 KiB boundary after
+ * the available ring), so one address serves a legacy device too. The used ring is readable at
+ * CPL3 and written only by the card.
+ * VQ_POST hands buffers to the card in order: descriptor `id` describes the buffer and the
+ * available ring offers it. Each buffer lies in user RAM (present, user-accessible, writable
+ * when the card writes it; below the end of RAM; not the core's image, its page tables, stacks,
+ * the device window or the MSI range), and its descriptor is not the card's already (it has
+ * been posted and not come back in the used ring). Returns the number posted, with
+ * KABI_VQ_NOTIFY set when the card wants its doorbell rung (it did not set NO_NOTIFY), or a
+ * negative errno for the first buffer when nothing was posted: -KABI_EFAULT (the array or a
+ * buffer's memory), -KABI_EBUSY (a descriptor the card holds), -KABI_EINVAL (queue, id, flags,
+ * count), -KABI_EPERM (before start-up is over). A later buffer that is refused ends the batch
+ * there: the count says how many went.
+ * VQ_WAIT asks the card for interrupts, halts as KABI_SYS_DEV_WAIT does on the used index and
+ * `seen`, then turns the card's interrupts off again. */
+#define KABI_VQ_QUEUES        8
+#define KABI_VQ_SIZE_MAX      1024
+#define KABI_VQ_DEVICE_WRITES 1 /* kabi_vq_buffer.flags: a receive buffer */
+#define KABI_VQ_NOTIFY        0x10000
 
 /* Interrupt vectors of the core */
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
@@ -105,6 +131,19 @@ struct kabi_smp_setup {
     uint32_t apic_ids[TF_MAX_CPUS];        /* APIC ID of each CPU index */
     uint64_t user_stack_tops[TF_MAX_CPUS]; /* each AP enters __tfr_ap_entry(index) on this stack */
 };
+
+/* KABI_SYS_VQ_OPEN: where a queue's three parts are (physical addresses, for the device) */
+struct kabi_vq_rings {
+    uint64_t desc, avail, used;
+};
+
+/* KABI_SYS_VQ_POST: one buffer */
+struct kabi_vq_buffer {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t id;    /* the descriptor, below the queue's size */
+    uint16_t flags; /* KABI_VQ_DEVICE_WRITES or 0 */
+};
 #endif
 
 /* Error numbers the core returns (negated): the same values as newlib's <errno.h>, which the core
@@ -116,6 +155,7 @@ struct kabi_smp_setup {
 #define KABI_ENOSYS    88
 #define KABI_ETIMEDOUT 116
 #define KABI_ENODEV    19
+#define KABI_EBUSY     16
 
 /* Exit codes. The exit device carries 7 bits (0-127); 119-127 are left to the host's launcher
  * (tf-run: a reset, its timeout, its own failures), so the guest never exits with them.

@@ -79,6 +79,10 @@ long kdev_mmio_map(uint64_t addr);
 /* Start-up is over: RAM ends at ram_end (below 4 GiB), which MMIO_MAP never makes uncached. */
 void kdev_startup_done(uint64_t ram_end);
 long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode);
+/* kvq.c: the KABI_SYS_VQ_* calls; buffers are refused until start-up is over (RAM ends at
+ * ram_end) */
+long kvq_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+void kvq_startup_done(uint64_t ram_end);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);

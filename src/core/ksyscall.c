@@ -150,12 +150,13 @@ static long smp_start(uint64_t cpu, uint64_t step)
     return ksmp_start(cpu, step);
 }
 
-/* From here on the [start-up] calls are refused; MMIO_MAP learns where RAM ends. */
+/* From here on the [start-up] calls are refused; MMIO_MAP and VQ_POST learn where RAM ends. */
 static long startup_done(uint64_t ram_end)
 {
     if (ram_end > PLAT_MAPPED_LIMIT)
         return -KABI_EINVAL;
     kdev_startup_done(ram_end);
+    kvq_startup_done(ram_end);
     startup_over = 1;
     return 0;
 }
@@ -247,6 +248,10 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
         return kdev_mmio_map((uint64_t)a0);
     case KABI_SYS_DEV_WAIT:
         return kdev_wait((const uint16_t *)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
+    case KABI_SYS_VQ_OPEN:
+    case KABI_SYS_VQ_POST:
+    case KABI_SYS_VQ_WAIT:
+        return kvq_call(nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     default:
         return -KABI_ENOSYS;
     }

@@ -20,8 +20,9 @@
  * otherwise) and halts until it comes, for at most CONSOLE_SLEEP_NS where the TSC-deadline timer
  * exists. Without MSI-X it spins.
  *
- * DMA: rings and buffers come from the heap, which is identity mapped, so their addresses are
- * the physical ones the device needs (as in src/udp/virtio_net.c). */
+ * DMA: buffers come from the heap, which is identity mapped, so their addresses are the
+ * physical ones the device needs; the core owns the descriptor tables and posts each buffer
+ * after checking it (virtqueue.h), one system call per full buffer or flush. */
 #include "console.h"
 #include "console_control.h"
 #include "deadline.h"
@@ -109,9 +110,8 @@ static int setup_queue(void)
                        CONSOLE_BUFFER_SIZE, 0);
         port.free[port.nfree++] = (uint16_t)(port.count - 1 - i);
     }
-    return virtio_pci_queue_setup(&port.t, index, size, (uint64_t)(uintptr_t)port.tx.desc,
-                                  (uint64_t)(uintptr_t)port.tx.avail,
-                                  (uint64_t)(uintptr_t)port.tx.used, 0);
+    return virtio_pci_queue_setup(&port.t, index, size, port.tx.rings.desc, port.tx.rings.avail,
+                                  port.tx.rings.used, 0);
 }
 
 static void report(const struct pci_device *d)
@@ -174,10 +174,7 @@ static void sleep_for_device(void)
         timer = x86_rdtsc() + deadline_tsc_ticks(CONSOLE_SLEEP_NS);
         mode = KABI_TIMER_TSC_DEADLINE;
     }
-    virtq_interrupts(&port.tx, 1);
-    if (!virtq_pending(&port.tx))
-        devcall_wait(&port.tx.used->idx, port.tx.used_idx, timer, mode);
-    virtq_interrupts(&port.tx, 0);
+    virtq_wait(&port.tx, timer, mode); /* returns at once when a buffer is back */
 }
 
 /* Waits until the device has returned at least one buffer. */

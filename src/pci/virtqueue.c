@@ -1,82 +1,66 @@
-/* Split virtqueues, driver side (see virtqueue.h for the protocol). */
+/* Split virtqueues, driver side at CPL3 (see virtqueue.h). */
 #include "virtqueue.h"
+#include "usys.h"
 
 #include <errno.h>
-#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-static size_t align_up(size_t n, size_t a)
-{
-    return (n + a - 1) & ~(a - 1);
-}
-
-size_t virtq_used_offset(uint16_t size)
-{
-    size_t avail = sizeof(struct virtq_avail) + sizeof(uint16_t) * (size + 1u); /* + used_event */
-    return align_up(sizeof(struct virtq_desc) * size + avail, VIRTIO_LEGACY_ALIGN);
-}
-
-size_t virtq_bytes(uint16_t size)
-{
-    size_t used = sizeof(struct virtq_used) + sizeof(struct virtq_used_elem) * size +
-                  sizeof(uint16_t); /* avail_event */
-    return align_up(virtq_used_offset(size) + used, VIRTIO_LEGACY_ALIGN);
-}
 
 int virtq_init(struct virtq *q, uint16_t index, uint16_t size)
 {
-    if (size == 0 || size > VIRTQ_SIZE_MAX || (size & (size - 1)))
+    if (size == 0 || size > KABI_VQ_SIZE_MAX || (size & (size - 1)))
         return -EINVAL;
-    uint8_t *m = memalign(VIRTIO_LEGACY_ALIGN, virtq_bytes(size));
-    if (!m)
-        return -ENOMEM;
-    memset(m, 0, virtq_bytes(size));
-    *q = (struct virtq){
-        .size = size,
-        .index = index,
-        .desc = (struct virtq_desc *)m,
-        .avail = (struct virtq_avail *)(m + sizeof(struct virtq_desc) * size),
-        .used = (struct virtq_used *)(m + virtq_used_offset(size)),
-        .memory = m,
-    };
-    q->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+    *q = (struct virtq){.size = size, .index = index};
+    q->described = calloc(size, sizeof(*q->described));
+    q->pushed = calloc(size, sizeof(*q->pushed));
+    long handle = q->described && q->pushed
+                      ? usys_call(KABI_SYS_VQ_OPEN, size, (long)(uintptr_t)&q->rings, 0, 0)
+                      : -ENOMEM;
+    if (handle < 0) {
+        free(q->described);
+        free(q->pushed);
+        *q = (struct virtq){0};
+        return handle == -EINVAL ? -EINVAL : -ENOMEM;
+    }
+    q->handle = (int)handle;
+    q->used = (const volatile struct virtq_used *)(uintptr_t)q->rings.used;
     return 0;
-}
-
-void virtq_free(struct virtq *q)
-{
-    free(q->memory);
-    *q = (struct virtq){0};
 }
 
 void virtq_describe(struct virtq *q, uint16_t id, uint64_t addr, uint32_t len, int device_writes)
 {
-    q->desc[id] = (struct virtq_desc){
-        .addr = addr, .len = len, .flags = device_writes ? VIRTQ_DESC_F_WRITE : 0};
+    q->described[id] = (struct kabi_vq_buffer){
+        .addr = addr, .len = len, .id = id, .flags = device_writes ? KABI_VQ_DEVICE_WRITES : 0};
 }
 
 void virtq_set_len(struct virtq *q, uint16_t id, uint32_t len)
 {
-    q->desc[id].len = len;
+    q->described[id].len = len;
 }
 
 void virtq_push(struct virtq *q, uint16_t id)
 {
-    q->avail->ring[q->avail_idx & (q->size - 1)] = id;
-    q->avail_idx++;
+    if (q->npushed < q->size) /* a driver holds at most size buffers */
+        q->pushed[q->npushed++] = q->described[id];
 }
 
 int virtq_publish(struct virtq *q)
 {
-    if (q->avail_idx == q->published)
+    if (q->npushed == 0)
         return 0;
-    /* release: the descriptors and ring entries before the index that exposes them */
-    __atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELEASE);
-    q->published = q->avail_idx;
-    /* full fence: the index store before the load of the device's NO_NOTIFY flag */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return !(__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
+    long rc = usys_call(KABI_SYS_VQ_POST, q->handle, (long)(uintptr_t)q->pushed, q->npushed, 0);
+    unsigned posted = rc < 0 ? 0 : (unsigned)(rc & (KABI_VQ_NOTIFY - 1));
+    if (posted < q->npushed) {
+        static int said;
+        if (!said++)
+            fprintf(stderr, "taskfarm: the core refused a buffer of virtqueue %u (%ld)\n", q->index,
+                    rc < 0 ? rc : -(long)EIO);
+    }
+    __atomic_store_n(&q->published, (uint16_t)(q->published + posted), __ATOMIC_RELEASE);
+    q->posts += posted;
+    q->post_calls++;
+    q->npushed = 0;
+    return rc > 0 && (rc & KABI_VQ_NOTIFY);
 }
 
 int virtq_pending(const struct virtq *q)
@@ -89,16 +73,14 @@ int virtq_pop(struct virtq *q, uint16_t *id, uint32_t *len)
     /* acquire: the element is read after the index that announced it */
     if (!virtq_pending(q))
         return 0;
-    const struct virtq_used_elem *e = &q->used->ring[q->used_idx & (q->size - 1)];
+    const volatile struct virtq_used_elem *e = &q->used->ring[q->used_idx & (q->size - 1)];
     *id = (uint16_t)e->id;
     *len = e->len;
     q->used_idx++;
     return 1;
 }
 
-void virtq_interrupts(struct virtq *q, int on)
+void virtq_wait(struct virtq *q, uint64_t timer, unsigned mode)
 {
-    __atomic_store_n(&q->avail->flags, on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
-    if (on) /* the flag store before the caller's load of used->idx */
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    usys_call(KABI_SYS_VQ_WAIT, q->handle, q->used_idx, (long)timer, (long)mode);
 }

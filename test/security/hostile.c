@@ -3,8 +3,9 @@
  *   hostile startup-calls|guard-armed|mmio-heap|port-wrap   platform calls (hostile_calls.c)
  *   hostile irq-task|irq-wait|irq-park VECTOR     interrupts on exception vectors (hostile_irq.c)
  *   hostile fp-exceptions                         the exceptions on those vectors (hostile_irq.c)
- * Each mode prints what the hostile code got back and then runs a round of plain tasks on every
- * CPU: the runtime and every CPU must still work. */
+ *   hostile dma-post                              DMA into the core through the card
+ * (hostile_dma.c) Each mode prints what the hostile code got back and then runs a round of plain
+ * tasks on every CPU: the runtime and every CPU must still work. */
 #include "hostile.h"
 
 #include <stdio.h>
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
         return hostile_gs(mode + 3);
     if (!strcmp(mode, "fp-exceptions"))
         return hostile_fp_exceptions();
+    if (!strncmp(mode, "dma-", 4))
+        return hostile_dma(mode);
     if (!strncmp(mode, "irq-", 4))
         return hostile_irq(mode, argc > 2 ? argv[2] : NULL);
     return hostile_calls(mode);

@@ -25,5 +25,6 @@ int hostile_gs(const char *how);
 int hostile_calls(const char *mode);
 int hostile_irq(const char *mode, const char *vector);
 int hostile_fp_exceptions(void);
+int hostile_dma(const char *mode);
 
 #endif

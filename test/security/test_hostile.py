@@ -56,6 +56,7 @@ def hostile_with_card(*args, smp=1, tf_run_args=()):
         while proc.poll() is None:
             if ready.wait(0.2):
                 s.sendto(b"hostile", ("127.0.0.1", port))
+                time.sleep(0.2)  # once set, wait() no longer waits: not a flood
     reader.join()
     out = b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
     return tfqemu.Boot(out, proc.returncode, time.monotonic() - start, cmd)
@@ -206,6 +207,35 @@ class InterruptVectorTest(Contained):
                 self.assert_contained(b, ["irq-park"])
                 self.assertRegex(b.output, r"\nirq-park \d: fault 14\n", b)  # the GS-0 task
                 self.assertRegex(b.output, r"\nirq-park \d: returned 2\n", b)
+
+
+EFAULT, EBUSY = -14, -16
+BAD_BUFFERS = ["core-code", "core-data", "core-stacks", "below-stacks", "descriptors",
+               "used-ring", "wrap", "huge", "device-window", "msi"]
+
+
+class DmaTest(Contained):
+    """DMA into the core through the network card (hostile_dma.c). The receive queue's
+    descriptors were CPL3's to write: a task could point one at the core's code and have the
+    card write a frame there. The core owns the descriptor tables now: it refuses every buffer
+    outside user RAM, and a task that writes the table or the used ring directly faults."""
+
+    def test_posts_into_the_core_are_refused(self):
+        b = hostile_with_card("dma-post", smp=2)
+        self.assert_contained(b, ["post", "write-descriptor", "write-used"])
+        results = dict(re.findall(r"(?m)^dma-post (\S+ queue \d+): (-?\d+)$", b.output))
+        # the network card's two queues are the first the core gave out
+        for q in (0, 1):
+            for what in BAD_BUFFERS:
+                self.assertEqual(results.get(f"{what} queue {q}"), str(EFAULT), f"{what}\n{b}")
+            self.assertEqual(results.get(f"flags queue {q}"), str(EINVAL), b)
+        self.assertEqual(results.get("held queue 0"), str(EBUSY), b)  # every receive buffer
+        for key, rc in results.items():
+            self.assertIn(int(rc), (EFAULT, EBUSY, EINVAL), key)
+        self.assertEqual(self.outcome(b, "post"), "returned 0")  # none accepted
+        self.assertEqual(self.outcome(b, "write-descriptor"), "fault 14")
+        self.assertEqual(self.outcome(b, "write-used"), "fault 14")
+        self.assertRegex(b.output, r"\ndma-post: received 7\n", b)  # "hostile": still receiving
 
 
 if __name__ == "__main__":

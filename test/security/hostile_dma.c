@@ -1,0 +1,168 @@
+/* DMA into the core through the network card's virtqueues. The card reads its descriptors from
+ * the table the queue's common configuration names and writes received frames wherever they
+ * point; when CPL3 owned that table, a task could point a receive descriptor at the core and
+ * have the card write a frame there. Now the core owns the table (src/core/kvq.c):
+ *   dma-post   main and tasks on every CPU ask the core (KABI_SYS_VQ_POST) to post receive
+ *              buffers in the core's code, data, stacks, in the descriptor table itself, across
+ *              the end of the address space, in the device window and the MSI range, with a
+ *              descriptor the card holds and with flags of their own; each is refused. Then
+ *              tasks write the receive queue's descriptor table directly (the address the card
+ *              was given), and its used ring: both are contained faults. Last, the card still
+ *              receives: main waits for a datagram (the test host sends them to HOSTILE_PORT).
+ * Prints "dma-post <what> queue <q>: <result>" for each call from main and a line per task. */
+#include "hostile.h"
+#include "kabi.h"
+#include "pci.h"
+#include "virtio_regs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOSTILE_PORT 7070
+#define RECV_NS      10000000000ull /* the wait for a datagram after the attack */
+
+extern char __image_start[], __kernel_end[], __kbss_start[];
+
+static volatile uint8_t *common;  /* the card's common configuration (mapped for CPL3 so far) */
+static uint64_t rx_desc, rx_used; /* the receive queue's rings, as the card was given them */
+static void *heap_buffer;
+
+static int is_virtio_net(const struct pci_device *d, void *ctx)
+{
+    (void)ctx;
+    return d->vendor == VIRTIO_PCI_VENDOR && (d->device == VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET ||
+                                              d->device == VIRTIO_PCI_TRANSITIONAL_NET);
+}
+
+static uint64_t read64(unsigned reg)
+{
+    volatile uint32_t *r = (volatile uint32_t *)(common + reg);
+    return r[0] | (uint64_t)r[1] << 32;
+}
+
+/* The common configuration through the card's first vendor capability of that type, in the
+ * BAR the driver placed (identity-mapped below 4 GiB). */
+static int find_rings(void)
+{
+    struct pci_device d;
+    if (pci_find(is_virtio_net, NULL, &d) != 0)
+        return -1;
+    for (unsigned cap = pci_find_cap(&d, PCI_CAP_ID_VENDOR, 0); cap;
+         cap = pci_find_cap(&d, PCI_CAP_ID_VENDOR, cap)) {
+        if (pci_read(&d, cap + VIRTIO_PCI_CAP_CFG_TYPE, 1) != VIRTIO_PCI_CAP_COMMON_CFG)
+            continue;
+        unsigned bar = pci_read(&d, cap + VIRTIO_PCI_CAP_BAR, 1);
+        uint64_t base = pci_read(&d, PCI_BAR0 + 4 * bar, 4) & PCI_BAR_MEM_MASK;
+        common =
+            (volatile uint8_t *)(uintptr_t)(base + pci_read(&d, cap + VIRTIO_PCI_CAP_OFFSET, 4));
+        *(volatile uint16_t *)(common + VIRTIO_COMMON_Q_SELECT) = VIRTIO_NET_Q_RX;
+        rx_desc = read64(VIRTIO_COMMON_Q_DESC);
+        rx_used = read64(VIRTIO_COMMON_Q_USED);
+        return 0;
+    }
+    return -1;
+}
+
+struct bad {
+    const char *what;
+    uint64_t addr, len;
+    uint16_t id, flags;
+};
+
+static struct bad bads[] = {
+    {"core-code", 0, 4096, 0, KABI_VQ_DEVICE_WRITES},
+    {"core-data", 0, 64, 0, KABI_VQ_DEVICE_WRITES},
+    {"core-stacks", 0, 4096, 0, KABI_VQ_DEVICE_WRITES},
+    {"below-stacks", 0, 64, 0, KABI_VQ_DEVICE_WRITES}, /* user RAM running into .kbss */
+    {"descriptors", 0, 256, 0, KABI_VQ_DEVICE_WRITES},
+    {"used-ring", 0, 64, 0, KABI_VQ_DEVICE_WRITES},
+    {"wrap", 0xFFFFF000ull, 0x2000, 0, KABI_VQ_DEVICE_WRITES},
+    {"huge", 0, 0xFFFFFFFFull, 0, KABI_VQ_DEVICE_WRITES},
+    {"device-window", KABI_DEVICE_WINDOW_START, 4096, 0, KABI_VQ_DEVICE_WRITES},
+    {"msi", 0xFEE00000ull, 4, 0, KABI_VQ_DEVICE_WRITES},
+    {"held", 0, 2048, 0, KABI_VQ_DEVICE_WRITES},      /* descriptor 0: the card has it */
+    {"flags", 0, 2048, 0, KABI_VQ_DEVICE_WRITES | 4}, /* 4: virtio's INDIRECT */
+};
+#define NBADS (sizeof(bads) / sizeof(bads[0]))
+#define HELD  10 /* the index of "held" */
+
+static void fill_addresses(void)
+{
+    heap_buffer = malloc(4096);
+    bads[0].addr = (uint64_t)(uintptr_t)__image_start;
+    bads[1].addr = (uint64_t)(uintptr_t)__kernel_end - 64;
+    bads[2].addr = (uint64_t)(uintptr_t)__kbss_start;
+    bads[3].addr = (uint64_t)(uintptr_t)__kbss_start - 32;
+    bads[4].addr = rx_desc;
+    bads[5].addr = rx_used;
+    bads[7].addr = (uint64_t)(uintptr_t)heap_buffer;
+    bads[10].addr = bads[11].addr = (uint64_t)(uintptr_t)heap_buffer;
+}
+
+static long post(unsigned q, const struct bad *b)
+{
+    struct kabi_vq_buffer buf = {
+        .addr = b->addr, .len = (uint32_t)b->len, .id = b->id, .flags = b->flags};
+    if (b->len > UINT32_MAX)
+        buf.len = UINT32_MAX;
+    return hostile_syscall(KABI_SYS_VQ_POST, q, (long)(uintptr_t)&buf, 1, 0);
+}
+
+/* Every bad buffer on every queue: the number of calls that were not refused with -EFAULT,
+ * -EBUSY or -EINVAL (0 is contained). */
+static uint64_t post_task(unsigned i)
+{
+    (void)i;
+    uint64_t accepted = 0;
+    for (unsigned q = 0; q < KABI_VQ_QUEUES; q++)
+        for (unsigned k = 0; k < NBADS; k++) {
+            if (k == HELD && q != VIRTIO_NET_Q_RX)
+                continue; /* elsewhere descriptor 0 may be free: a post of CPL3's own memory */
+            long rc = post(q, &bads[k]);
+            accepted += rc != -KABI_EFAULT && rc != -KABI_EINVAL && rc != -KABI_EBUSY;
+        }
+    return accepted;
+}
+
+/* Points receive descriptor 0 at the core's code; the task ends with its page fault */
+static uint64_t write_descriptor(unsigned i)
+{
+    (void)i;
+    volatile struct virtq_desc *d = (volatile struct virtq_desc *)(uintptr_t)rx_desc;
+    d->addr = (uint64_t)(uintptr_t)__image_start;
+    return 1;
+}
+
+static uint64_t write_used(unsigned i)
+{
+    (void)i;
+    volatile struct virtq_used *u = (volatile struct virtq_used *)(uintptr_t)rx_used;
+    u->ring[0].id = 0xFFFF;
+    return 1;
+}
+
+int hostile_dma(const char *mode)
+{
+    int sock;
+    if (strcmp(mode, "dma-post") || tf_net_start(0) != 0 ||
+        (sock = tf_udp_bind(HOSTILE_PORT)) < 0 || find_rings() != 0) {
+        fprintf(stderr, "hostile: %s needs a network card\n", mode);
+        return 2;
+    }
+    fill_addresses();
+    for (unsigned k = 0; k < NBADS; k++)
+        for (unsigned q = 0; q < KABI_VQ_QUEUES; q++)
+            if (k != HELD || q == VIRTIO_NET_Q_RX)
+                printf("dma-post %s queue %u: %ld\n", bads[k].what, q, post(q, &bads[k]));
+    hostile_round("post", post_task);
+    hostile_round("write-descriptor", write_descriptor);
+    hostile_round("write-used", write_used);
+    printf("hostile: ready\n");
+    fflush(stdout);
+    char buf[64];
+    int n = tf_udp_recv(sock, buf, sizeof(buf), NULL, RECV_NS);
+    printf("dma-post: received %d\n", n);
+    fflush(stdout);
+    return hostile_normal_round();
+}
