@@ -99,6 +99,12 @@ static int arp_send(uint16_t oper, const uint8_t dst_mac[ETH_ALEN], const uint8_
     return eth_output(arp_txbuf, ARP_LEN, dst_mac, ETH_TYPE_ARP);
 }
 
+void arp_announce(void)
+{
+    static const uint8_t unknown[ETH_ALEN];
+    arp_send(ARP_OPER_REQUEST, eth_broadcast, unknown, net_if.ip);
+}
+
 /* Sends what was held for `ip`, now that its MAC address is known, and ends its query. */
 static void arp_release(uint32_t ip, const uint8_t mac[ETH_ALEN])
 {

@@ -74,6 +74,7 @@ int tf_net_start(uint64_t timeout_ns)
     if (err)
         return api_error_from_errno(err);
     net_if.up = 1;
+    arp_announce();
     return 0;
 }
 

@@ -121,6 +121,10 @@ int arp_hold(uint32_t hop, const uint8_t *frame, size_t len);
 /* Asks again for next hops that have not answered, and gives up on those asked ARP_TRIES
  * times; net_poll calls it. */
 void arp_tick(void);
+/* An ARP announcement (RFC 5227 2.3: a request for our own address, sender and target ours):
+ * neighbours that asked for us while the card was not up learn where we are. QEMU's user
+ * network, for one, asks once a second and holds what it has for us until it knows. */
+void arp_announce(void);
 /* When arp_tick has something to do next, in tf_now_ns() time; 0 when nothing waits. */
 uint64_t arp_next_deadline(void);
 

@@ -17,6 +17,8 @@ void up(void)
     wire_set_option("ip", "10.0.2.15/24");
     wire_set_option("gw", "10.0.2.2");
     ck_assert_int_eq(tf_net_start(0), 0);
+    ck_assert_uint_eq(wire_sent_count(), 1); /* the ARP announcement of our address */
+    wire_sent_clear();
     pump_sock = tf_udp_bind(PUMP_PORT);
     ck_assert_int_ge(pump_sock, 0);
 }

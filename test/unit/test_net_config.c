@@ -19,6 +19,27 @@ START_TEST(static_address_from_options)
 }
 END_TEST
 
+/* RFC 5227 2.3: once configured, the stack announces its address: an ARP request, broadcast,
+ * with our address as both sender and target, and our MAC as sender */
+START_TEST(static_address_is_announced)
+{
+    wire_set_option("ip", "10.0.2.15/24");
+    ck_assert_int_eq(tf_net_start(0), 0);
+    ck_assert_uint_eq(wire_sent_count(), 1);
+    size_t len;
+    const uint8_t *f = wire_sent(0, &len);
+    ck_assert_uint_ge(len, 14 + 28);
+    ck_assert_mem_eq(f, bcast, 6);
+    ck_assert_mem_eq(f + 6, wire_mac, 6);
+    ck_assert_uint_eq(wire_get16(f + 12), 0x0806);
+    ck_assert_uint_eq(wire_get16(f + 14 + 6), 1); /* request */
+    ck_assert_mem_eq(f + 14 + 8, wire_mac, 6);
+    ck_assert_uint_eq(wire_get32(f + 14 + 14), WIRE_IP(10, 0, 2, 15));
+    ck_assert_mem_eq(f + 14 + 18, zero_mac, 6);
+    ck_assert_uint_eq(wire_get32(f + 14 + 24), WIRE_IP(10, 0, 2, 15));
+}
+END_TEST
+
 START_TEST(static_address_without_prefix_or_gateway)
 {
     wire_set_option("ip", "192.168.7.9");
@@ -35,6 +56,7 @@ START_TEST(static_prefix_sets_the_subnet)
 {
     wire_set_option("ip", "10.1.2.3/8");
     ck_assert_int_eq(tf_net_start(0), 0);
+    wire_sent_clear(); /* the announcement */
     int sock = tf_udp_bind(APP_PORT);
     uint8_t f[128];
     /* 10.255.255.255 is our subnet's broadcast */
@@ -79,6 +101,7 @@ static Suite *net_config_suite(void)
     Suite *s = suite_create("net_config");
     TCase *t = tcase_create("static");
     tcase_add_test(t, static_address_from_options);
+    tcase_add_test(t, static_address_is_announced);
     tcase_add_test(t, static_address_without_prefix_or_gateway);
     tcase_add_test(t, static_prefix_sets_the_subnet);
     tcase_add_loop_test(t, malformed_static_options_are_refused, 0,

@@ -434,7 +434,9 @@ START_TEST(static_options_skip_dhcp)
     wire_set_option("gw", "172.16.0.1");
     wire_peer = dhcp_server;
     ck_assert_int_eq(tf_net_start(0), 0);
-    ck_assert_uint_eq(wire_sent_count(), 0);
+    ck_assert_uint_eq(wire_sent_count(), 1); /* no DHCP, only the ARP announcement */
+    size_t len;
+    ck_assert_uint_eq(wire_get16(wire_sent(0, &len) + 12), 0x0806);
     struct tf_net_config c = config();
     ck_assert_uint_eq(c.ip, WIRE_IP(172, 16, 0, 5));
     ck_assert_uint_eq(c.prefix_len, 12);
