@@ -26,7 +26,7 @@ import time
 import unittest
 
 import tfqemu
-from tflib import free_udp_port  # noqa: E402  (tools/tflib.py, on the path through tfqemu)
+from tflib import PortTaken, on_free_udp_ports, port_taken  # noqa: E402  (tools/, via tfqemu)
 
 ECHO_PORT = 7
 GUEST_MAC_DEFAULT = bytes.fromhex("525400123456")  # QEMU's default for the first NIC
@@ -37,6 +37,10 @@ ETH_IPV4, ETH_ARP = 0x0800, 0x0806
 PROTO_ICMP, PROTO_UDP = 1, 17
 BATTERY = 10000
 BATCH = 100  # frames between two synchronising requests: fewer than the guest's 256 buffers
+# tf-run's --timeout for every guest here: a backstop for a guest the test failed to stop, not a
+# limit the test relies on. A guest that stops answering fails the step that waits for it (each
+# with its own timeout: wait_for, receive, ask), however long the test as a whole has taken.
+LIFETIME = 600
 
 
 READY = r"echo: address (\S+)/(\d+) \((\w+)\), gateway (\S+), port (\d+): ready"
@@ -45,7 +49,7 @@ READY = r"echo: address (\S+)/(\d+) \((\w+)\), gateway (\S+), port (\d+): ready"
 class Guest:
     """A guest running in the background: its console is collected line by line."""
 
-    def __init__(self, *guest_args, accel="tcg", tf_run_args=(), timeout=60):
+    def __init__(self, *guest_args, accel="tcg", tf_run_args=(), timeout=LIFETIME):
         img = tfqemu.image("examples", "echo", "echo")
         cmd = [tfqemu.TF_RUN, "--accel", accel, "--timeout", str(timeout), *tf_run_args, img]
         if guest_args:
@@ -92,30 +96,36 @@ class Guest:
         self.proc.stdout.close()
 
 
+def start_on_free_port(net_args, *guest_args, ready=READY, ready_timeout=60, **kw):
+    """(guest, port, match of `ready`): a Guest whose tf-run arguments net_args(port) hand it a
+    host UDP port that was free when picked, once `ready` shows on its console. QEMU binds the
+    port itself, later: when another process took it meanwhile QEMU cannot start and says so,
+    and the guest is started again on another port; any other failure to start is the test's."""
+    def start(port):
+        guest = Guest(*guest_args, tf_run_args=net_args(port), **kw)
+        try:
+            return guest, port, guest.wait_for(ready, timeout=ready_timeout)
+        except AssertionError:
+            guest.stop()
+            if port_taken(guest.output(), port):
+                raise PortTaken(port)
+            raise
+    return on_free_udp_ports(start)
+
+
 class EchoMixin:
     def start(self, *guest_args, **kw):
         guest = Guest(*guest_args, **kw)
         self.addCleanup(guest.stop)
         return guest
 
-    def start_forwarded(self, guest_port, *guest_args, tf_run_args=(), ready_timeout=60,
-                        attempts=5, **kw):
-        """A guest with a free host port forwarded to `guest_port`, and that port, once it is
-        ready. The port is free when picked, but QEMU binds it later: when another process took
-        it meanwhile QEMU cannot start (its error names the port), and the guest is started
-        again on another one."""
-        for attempt in range(attempts):
-            port = free_udp_port()
-            guest = self.start(*guest_args, tf_run_args=("--udp", f"{port}:{guest_port}",
-                                                         *tf_run_args), **kw)
-            try:
-                return guest, port, guest.wait_for(READY, timeout=ready_timeout)
-            except AssertionError:
-                guest.stop()
-                if attempt + 1 == attempts or guest.proc.returncode == 0 or \
-                        str(port) not in guest.output():
-                    raise
-        return guest
+    def start_forwarded(self, guest_port, *guest_args, tf_run_args=(), **kw):
+        """(guest, host port, match of READY): a guest with a free host port forwarded to
+        `guest_port` (start_on_free_port), stopped when the test ends."""
+        guest, port, m = start_on_free_port(
+            lambda port: ("--udp", f"{port}:{guest_port}", *tf_run_args), *guest_args, **kw)
+        self.addCleanup(guest.stop)
+        return guest, port, m
 
     def ask(self, port, data, timeout=2.0, tries=5):
         """One UDP request over the forwarded port; retried, since UDP may lose it."""
@@ -167,7 +177,7 @@ class KvmTest(EchoMixin, unittest.TestCase):
 
     def test_echo_under_kvm(self):
         guest, port, _ = self.start_forwarded(ECHO_PORT, "tf.ip=10.0.2.15/24", "tf.gw=10.0.2.2",
-                                              accel="kvm", timeout=90, ready_timeout=80)
+                                              accel="kvm", ready_timeout=300)
         self.assertRegex(guest.output(), r"PCI Express configuration through ECAM at 0xe0000000")
         for i in range(20):
             data = b"kvm %d" % i
@@ -283,15 +293,13 @@ class WireTest(WireEnd, unittest.TestCase):
         cls.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         cls.sock.bind(("127.0.0.1", 0))
         cls.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        ours, qemu_port = cls.sock.getsockname()[1], free_udp_port()
+        ours = cls.sock.getsockname()[1]
+        # The battery's 10,000 frames take minutes under TCG on a loaded machine: no lifetime
+        # limit but the backstop; each exchange waits for its own reply (receive)
+        cls.guest, qemu_port, _ = start_on_free_port(
+            lambda port: ("--net", f"dgram:{port}:{ours}"), f"tf.ip={GUEST_IP}/24",
+            f"tf.gw={TEST_IP}", accel="tcg", ready=r"echo: .*ready")
         cls.qemu = ("127.0.0.1", qemu_port)
-        cls.guest = Guest(f"tf.ip={GUEST_IP}/24", f"tf.gw={TEST_IP}", accel="tcg", timeout=110,
-                          tf_run_args=("--net", f"dgram:{qemu_port}:{ours}"))
-        try:
-            cls.guest.wait_for(r"echo: .*ready")
-        except AssertionError:
-            cls.guest.stop()
-            raise
         cls.guest_mac = GUEST_MAC_DEFAULT
         cls.sport = 40000
         cls.arp_answers = 0  # ARP replies sent to the guest: frames it counts too
@@ -478,12 +486,16 @@ class EarlyRequestTest(WireEnd, unittest.TestCase):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.addCleanup(self.sock.close)
-        ours, qemu_port = self.sock.getsockname()[1], free_udp_port()
-        self.qemu = ("127.0.0.1", qemu_port)
+        ours = self.sock.getsockname()[1]
         EarlyRequestTest.sport = 42000  # requests after the early datagrams'
         EarlyRequestTest.arp_answers = 0
-        self.guest = Guest(accel="tcg", timeout=60, tf_run_args=("--net", f"dgram:{qemu_port}:{ours}"))
+        # The driver's line: QEMU has its dgram socket (it runs no guest without); the guest
+        # then asks DHCP, and the test decides when it answers
+        self.guest, qemu_port, _ = start_on_free_port(
+            lambda port: ("--net", f"dgram:{port}:{ours}"), accel="tcg",
+            ready=r"virtio-net at PCI")
         self.addCleanup(self.guest.stop)
+        self.qemu = ("127.0.0.1", qemu_port)
 
     def early(self, datagrams):
         """Waits for the DISCOVER, sends `datagrams` to the echo port (one source port each),
