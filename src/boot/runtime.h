@@ -42,6 +42,13 @@ const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
  * CPUID leaf 1 reports (the caller is then the bootstrap CPU, the only one running). */
 uint32_t runtime_bsp_apic_id(void);
 
+/* start.c: work a driver linked into the image does at start-up, before the other CPUs start
+ * and before main: claiming its device, whose control the core takes then (the [start-up]
+ * KABI_SYS_VIRTIO_OPEN). A hook must not print, and must leave a device it did not find alone. */
+#define RUNTIME_STARTUP_HOOK(fn)                                                                   \
+    static void (*const runtime_startup_##fn)(void)                                                \
+        __attribute__((used, section("tf_startup"), aligned(sizeof(void *)))) = fn
+
 /* locks.c: releases the newlib locks the calling CPU holds (after a task faulted inside newlib);
  * returns how many, and sets *malloc_lock when malloc's was among them. */
 int locks_release_held(int *malloc_lock);

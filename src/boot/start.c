@@ -132,6 +132,22 @@ static void startup_done(void)
     }
 }
 
+extern void (*const __start_tf_startup[])(void) __attribute__((weak));
+extern void (*const __stop_tf_startup[])(void) __attribute__((weak));
+
+/* The drivers claim their devices while this is the only CPU (the core then narrows the page
+ * tables with no other CPU's TLB to flush); ECAM and BARs above RAM need the core to know where
+ * RAM ends. */
+static void claim_devices(void)
+{
+    if (usys_call(KABI_SYS_RAM_END, (long)ram_end(), 0, 0, 0) != 0) {
+        say("taskfarm: the core refused the end of RAM\n");
+        usys_exit(KABI_EXIT_PANIC);
+    }
+    for (void (*const *hook)(void) = __start_tf_startup; hook < __stop_tf_startup; hook++)
+        (*hook)();
+}
+
 extern const struct tf_option_decl __start_tf_options[] __attribute__((weak));
 extern const struct tf_option_decl __stop_tf_options[] __attribute__((weak));
 
@@ -210,6 +226,7 @@ _Noreturn void __tfr_user_entry(uint32_t magic, uint64_t info, uint64_t tsc_entr
     if (fault_init_cpu() < 0)
         say("taskfarm: fault containment unavailable on CPU 0\n");
     guard_boot_stack();
+    claim_devices();
     smp_start();
     sched_init();
     poweroff_init();

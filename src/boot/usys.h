@@ -12,7 +12,7 @@
  * runtime's internal -errno (api_error.h) and passes up unchanged. */
 _Static_assert(KABI_EPERM == EPERM && KABI_EFAULT == EFAULT && KABI_ENOMEM == ENOMEM &&
                    KABI_EINVAL == EINVAL && KABI_ENOSYS == ENOSYS && KABI_ETIMEDOUT == ETIMEDOUT &&
-                   KABI_ENODEV == ENODEV,
+                   KABI_ENODEV == ENODEV && KABI_EBUSY == EBUSY && KABI_EIO == EIO,
                "KABI_E* differ from <errno.h>");
 
 static inline long usys_call(long nr, long a0, long a1, long a2, long a3)

@@ -55,6 +55,13 @@
 #define KABI_SYS_VQ_OPEN       22 /* (size, struct kabi_vq_rings *out): a queue; returns its number */
 #define KABI_SYS_VQ_POST       23 /* (queue, const struct kabi_vq_buffer *, count): after start-up */
 #define KABI_SYS_VQ_WAIT       24 /* (queue, seen, timer, KABI_TIMER_*): DEV_WAIT on its used index */
+/* Virtio devices whose common configuration is the core's (src/core/kvirtio.c): the registers
+ * that say where the queues are, which features hold and the device status are written only by
+ * the core, so the card's queues are always the core's. */
+#define KABI_SYS_VIRTIO_OPEN   25 /* [start-up] (address, KABI_VIRTIO_MODERN or _LEGACY): a device; returns its number */
+#define KABI_SYS_VIRTIO_CTL    26 /* (device, KABI_VIRTIO_*, arg, arg): status, features, queue sizes */
+#define KABI_SYS_VQ_SETUP      27 /* (device, device queue, queue, MSI-X entry): give the card a queue of VQ_OPEN */
+#define KABI_SYS_RAM_END       28 /* [start-up] (ram_end): RAM ends here (STARTUP_DONE says it again) */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
 
@@ -102,6 +109,29 @@
 #define KABI_VQ_SIZE_MAX      1024
 #define KABI_VQ_DEVICE_WRITES 1 /* kabi_vq_buffer.flags: a receive buffer */
 #define KABI_VQ_NOTIFY        0x10000
+
+/* KABI_SYS_VIRTIO_*: at most KABI_VIRTIO_DEVICES devices, each registered once by the runtime
+ * before the other CPUs start: for the modern interface the address of its common configuration
+ * (virtio 1.0 4.1.4.3), whose 4 KiB page becomes supervisor-only (the notification and
+ * device-specific structures must lie in other pages: QEMU gives each its own); for the legacy
+ * one its I/O base, whose registers up to the device-specific ones CPL3 may then read but not
+ * write with KABI_SYS_PORT_WRITE, but for the doorbell (QUEUE_NOTIFY).
+ * VIRTIO_CTL operations: GET_STATUS, SET_STATUS (status byte), GET_FEATURES (half: 0 for bits
+ * 0-31, 1 for 32-63), SET_FEATURES (half, bits: only the device type's bits 0-23, ANY_LAYOUT
+ * and VERSION_1; -KABI_EINVAL for any other, since the core's rings are split rings without
+ * indirect tables or event indexes), QUEUE_MAX (device queue): its size limit (legacy: its size).
+ * VQ_SETUP writes the queue's size and the addresses of its rings as VQ_OPEN made them, the
+ * MSI-X entry (0xFFFF: none) and, modern, enables it; returns the queue's notify offset (modern)
+ * or 0, -KABI_EIO when the device refused the entry, -KABI_EINVAL for a legacy queue of another
+ * size than the device's. */
+#define KABI_VIRTIO_DEVICES      4
+#define KABI_VIRTIO_MODERN       0
+#define KABI_VIRTIO_LEGACY       1
+#define KABI_VIRTIO_GET_STATUS   0
+#define KABI_VIRTIO_SET_STATUS   1
+#define KABI_VIRTIO_GET_FEATURES 2
+#define KABI_VIRTIO_SET_FEATURES 3
+#define KABI_VIRTIO_QUEUE_MAX    4
 
 /* Interrupt vectors of the core */
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */
@@ -156,6 +186,7 @@ struct kabi_vq_buffer {
 #define KABI_ETIMEDOUT 116
 #define KABI_ENODEV    19
 #define KABI_EBUSY     16
+#define KABI_EIO       5
 
 /* Exit codes. The exit device carries 7 bits (0-127); 119-127 are left to the host's launcher
  * (tf-run: a reset, its timeout, its own failures), so the guest never exits with them.

@@ -70,6 +70,13 @@ long kpaging_read_only(uint64_t addr, uint64_t len);
 /* 1 when every page of [addr, addr + len) is present and user-accessible (below 4 GiB), and
  * writable when `write` */
 int kpaging_user_range(uint64_t addr, uint64_t len, int write);
+/* The 4 KiB page holding `addr` (below 4 GiB) becomes supervisor-only for good, its 2 MiB page
+ * split when it is not yet; only this CPU's TLB is flushed (the other CPUs have not started).
+ * 0, -KABI_EINVAL, -KABI_ENOMEM (no page table or slot left). */
+long kpaging_protect(uint64_t addr);
+/* The 2 MiB page at `addr` becomes user-accessible and uncached, all but its protected 4 KiB
+ * pages; kdev_mmio_map has checked that it may. */
+void kpaging_map_device(uint64_t addr);
 /* kdev.c (src/udp): device calls */
 long kdev_pci_read(uint64_t address, uint64_t width);
 long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);
@@ -78,11 +85,20 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value);
 long kdev_mmio_map(uint64_t addr);
 /* Start-up is over: RAM ends at ram_end (below 4 GiB), which MMIO_MAP never makes uncached. */
 void kdev_startup_done(uint64_t ram_end);
+long kdev_ram_end(uint64_t ram_end); /* the same, earlier: KABI_SYS_RAM_END */
 long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mode);
 /* kvq.c: the KABI_SYS_VQ_* calls; buffers are refused until start-up is over (RAM ends at
  * ram_end) */
 long kvq_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 void kvq_startup_done(uint64_t ram_end);
+/* Queue q's rings and size, as VQ_OPEN made them; -1 for a queue that does not exist. */
+int kvq_rings(uint64_t q, struct kabi_vq_rings *rings, uint16_t *size);
+/* kvirtio.c: the KABI_SYS_VIRTIO_* calls and VQ_SETUP; kvirtio_port_write_ok says whether CPL3
+ * may write [port, port + width) (not a legacy device's common registers but its doorbell) */
+long kvirtio_open(uint64_t where, uint64_t kind);
+long kvirtio_ctl(uint64_t dev, uint64_t op, uint64_t a, uint64_t b);
+long kvirtio_vq_setup(uint64_t dev, uint64_t q, uint64_t vq, uint64_t msix);
+int kvirtio_port_write_ok(uint64_t port, uint64_t width);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);

@@ -29,6 +29,16 @@ void kdev_startup_done(uint64_t end)
     ram_end = end;
 }
 
+/* Start-up maps ECAM and BARs above RAM before it ends (the devices are claimed before the other
+ * CPUs start), so it may say where RAM ends earlier; STARTUP_DONE says it again. */
+long kdev_ram_end(uint64_t end)
+{
+    if (end > PLAT_MAPPED_LIMIT)
+        return -KABI_EINVAL;
+    ram_end = end;
+    return 0;
+}
+
 static int width_ok(uint64_t width, uint64_t at)
 {
     return (width == 1 || width == 2 || width == 4) && at % width == 0;
@@ -87,6 +97,8 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
 {
     if (!port_ok(port, width))
         return -KABI_EINVAL;
+    if (!kvirtio_port_write_ok(port, width))
+        return -KABI_EPERM;
     port_write((uint16_t)port, width, (uint32_t)value);
     return 0;
 }
@@ -94,10 +106,11 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
 /* One 2 MiB page becomes user-accessible and uncached: a page of the device window
  * (supervisor until now, already uncached: pagetables.S), or a 2 MiB user page of the identity
  * map, where a PCI Express host's ECAM range and memory window lie (write-back until now). The
- * core's own pages (supervisor), pages split into 4 KiB ones and anything above 4 GiB are
- * refused, and so is RAM: an uncached alias of memory other CPUs cache is a memory-type
- * conflict (SDM vol. 3A 12.12.4), and the heap of every CPU would run uncached. No cache line
- * needs flushing: a device page has not been read through the write-back mapping before. */
+ * core's own pages (supervisor), anything above 4 GiB and RAM are refused: an uncached alias of
+ * memory other CPUs cache is a memory-type conflict (SDM vol. 3A 12.12.4), and the heap of every
+ * CPU would run uncached. The protected 4 KiB pages of a split device page (kpaging_protect)
+ * stay supervisor-only. No cache line needs flushing: a device page has not been read through
+ * the write-back mapping before. */
 long kdev_mmio_map(uint64_t addr)
 {
     int window = addr >= KABI_DEVICE_WINDOW_START && addr < KABI_DEVICE_WINDOW_END;
@@ -105,11 +118,9 @@ long kdev_mmio_map(uint64_t addr)
         return -KABI_EINVAL;
     if (!window && (addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) < ram_end)
         return -KABI_EPERM;
-    uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
-    if (!window && (*pde & (X86_PTE_U | X86_PTE_PS)) != (X86_PTE_U | X86_PTE_PS))
+    if (!window && !(kpd[addr >> X86_LARGE_PAGE_SHIFT] & X86_PTE_U))
         return -KABI_EINVAL;
-    *pde |= X86_PTE_U | X86_PTE_PCD | X86_PTE_PWT;
-    __asm__ volatile("invlpg (%0)" ::"r"(addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) : "memory");
+    kpaging_map_device(addr);
     return 0;
 }
 

@@ -4,12 +4,16 @@
  *     a page table from a fixed pool; that is 512 stores, done once per 2 MiB (the runtime
  *     allocates all stacks together).
  *   - Read-only pages: the 2 MiB pages holding boot modules, which the runtime hands out without
- *     copying them; one store per 2 MiB page, so even a module of gigabytes costs little. */
+ *     copying them; one store per 2 MiB page, so even a module of gigabytes costs little.
+ *   - Protected device pages: 4 KiB pages of a device's registers that only the core touches
+ *     (a virtio device's common configuration), in a 2 MiB device page split like a guard
+ *     page's, so the pages beside them (the doorbells) can still be CPL3's. */
 #include "kcore.h"
 #include "platform.h"
 #include "x86.h"
 
 #define KPAGING_SPLIT_TABLES 64 /* 128 MiB of 4 KiB-mapped user memory */
+#define KPAGING_PROTECTED    16 /* 4 KiB device pages only the core may touch */
 #define PTE_USER             (X86_PTE_P | X86_PTE_W | X86_PTE_U)
 #define PTE_ADDRESS_MASK     0x000FFFFFFFFFF000ull
 /* What a 4 KiB entry inherits from the 2 MiB one it splits (bit 7, PS there, is PAT here) */
@@ -21,6 +25,8 @@ extern char __image_end[], __tfr_boot_stack[];
 static uint64_t split_tables[KPAGING_SPLIT_TABLES][X86_PT_ENTRIES]
     __attribute__((aligned(X86_PAGE_SIZE)));
 static unsigned split_used;
+static uint64_t protected_pages[KPAGING_PROTECTED];
+static unsigned protected_count;
 
 static uint64_t *split_large_page(uint64_t *pde)
 {
@@ -107,4 +113,58 @@ long kpaging_guard_page(uint64_t addr)
     pt[(addr >> X86_PAGE_SHIFT) % X86_PT_ENTRIES] = 0;
     flush_tlb();
     return 0;
+}
+
+static int is_protected(uint64_t page)
+{
+    for (unsigned i = 0; i < protected_count; i++)
+        if (protected_pages[i] == page)
+            return 1;
+    return 0;
+}
+
+static uint64_t *page_table_of(uint64_t *pde)
+{
+    return (*pde & X86_PTE_PS) ? split_large_page(pde)
+                               : (uint64_t *)(uintptr_t)(*pde & PTE_ADDRESS_MASK);
+}
+
+long kpaging_protect(uint64_t addr)
+{
+    uint64_t page = addr & ~(uint64_t)(X86_PAGE_SIZE - 1);
+    if (addr >= PLAT_MAPPED_LIMIT || !(kpd[addr >> X86_LARGE_PAGE_SHIFT] & X86_PTE_P))
+        return -KABI_EINVAL;
+    if (is_protected(page))
+        return 0;
+    if (protected_count == KPAGING_PROTECTED)
+        return -KABI_ENOMEM;
+    uint64_t *pt = page_table_of(&kpd[addr >> X86_LARGE_PAGE_SHIFT]);
+    if (!pt)
+        return -KABI_ENOMEM;
+    protected_pages[protected_count++] = page;
+    pt[(page >> X86_PAGE_SHIFT) % X86_PT_ENTRIES] &= ~(uint64_t)X86_PTE_U;
+    __asm__ volatile("invlpg (%0)" ::"r"(page) : "memory");
+    return 0;
+}
+
+/* A split page: each present 4 KiB entry but the protected ones. Widening access needs no flush
+ * on the other CPUs: a stale entry only faults, and the fault walks the tables again. */
+void kpaging_map_device(uint64_t addr)
+{
+    const uint64_t user_uc = X86_PTE_U | X86_PTE_PCD | X86_PTE_PWT;
+    uint64_t *pde = &kpd[addr >> X86_LARGE_PAGE_SHIFT];
+    uint64_t base = addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
+    if (*pde & X86_PTE_PS) {
+        *pde |= user_uc;
+        __asm__ volatile("invlpg (%0)" ::"r"(base) : "memory");
+        return;
+    }
+    uint64_t *pt = (uint64_t *)(uintptr_t)(*pde & PTE_ADDRESS_MASK);
+    *pde |= X86_PTE_U;
+    for (unsigned i = 0; i < X86_PT_ENTRIES; i++) {
+        uint64_t page = base + ((uint64_t)i << X86_PAGE_SHIFT);
+        if (pt[i] & X86_PTE_P)
+            pt[i] = is_protected(page) ? (pt[i] | X86_PTE_PCD | X86_PTE_PWT) : (pt[i] | user_uc);
+    }
+    flush_tlb();
 }

@@ -252,6 +252,14 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_VQ_POST:
     case KABI_SYS_VQ_WAIT:
         return kvq_call(nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
+    case KABI_SYS_VIRTIO_OPEN:
+        return STARTUP_ONLY(kvirtio_open((uint64_t)a0, (uint64_t)a1));
+    case KABI_SYS_VIRTIO_CTL:
+        return kvirtio_ctl((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
+    case KABI_SYS_VQ_SETUP:
+        return kvirtio_vq_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
+    case KABI_SYS_RAM_END:
+        return STARTUP_ONLY(kdev_ram_end((uint64_t)a0));
     default:
         return -KABI_ENOSYS;
     }

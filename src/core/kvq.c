@@ -12,8 +12,9 @@
 #include "platform.h"
 #include "x86.h"
 
-#define KVQ_POOL_PAGES 32 /* the NIC's two queues and the console's three, legacy sizes included   \
-                           */
+#define KVQ_POOL_PAGES                                                                             \
+    32 /* the NIC's two queues and the console's three, legacy sizes included                      \
+        */
 #define KVQ_PTE_READ   (X86_PTE_P | X86_PTE_U) /* user, read-only */
 #define MSI_RANGE_BASE 0xFEE00000ull           /* a DMA write here is an interrupt message */
 #define MSI_RANGE_END  0xFEF00000ull
@@ -165,6 +166,18 @@ static long vq_wait(uint64_t q, uint64_t seen, uint64_t timer, uint64_t mode)
     long rc = kdev_wait((const uint16_t *)&v->ring.used->idx, seen, timer, mode);
     kvring_interrupts(&v->ring, 0);
     return rc;
+}
+
+int kvq_rings(uint64_t q, struct kabi_vq_rings *rings, uint16_t *size)
+{
+    struct kvq *v = queue(q);
+    if (!v)
+        return -1;
+    *size = v->ring.size;
+    *rings = (struct kabi_vq_rings){.desc = (uint64_t)(uintptr_t)v->ring.desc,
+                                    .avail = (uint64_t)(uintptr_t)v->ring.avail,
+                                    .used = (uint64_t)(uintptr_t)v->ring.used};
+    return 0;
 }
 
 long kvq_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)

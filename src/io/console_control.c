@@ -41,8 +41,7 @@ static int queue(struct virtio_pci *t, struct virtq *q, unsigned index, unsigned
 
 static int enable(struct virtio_pci *t, struct virtq *q)
 {
-    return virtio_pci_queue_setup(t, q->index, q->size, q->rings.desc, q->rings.avail,
-                                  q->rings.used, VIRTIO_MSI_NO_VECTOR);
+    return virtio_pci_queue_setup(t, q->index, q->handle, VIRTIO_MSI_NO_VECTOR);
 }
 
 int console_control_setup(struct virtio_pci *t)

@@ -64,7 +64,9 @@ static struct port {
     int multiport;    /* VIRTIO_CONSOLE_F_MULTIPORT negotiated */
     unsigned number;  /* the port written to */
     int state;        /* 0: not looked for yet; 1: open; < 0: the -errno console_open gave */
-} port = {.filling = NO_BUFFER};
+    int claimed;      /* at start-up: 0, or the -errno with which the console was not taken */
+    struct pci_device pci;
+} port = {.filling = NO_BUFFER, .claimed = -ENODEV};
 
 static int is_console(const struct pci_device *d, void *ctx)
 {
@@ -110,8 +112,7 @@ static int setup_queue(void)
                        CONSOLE_BUFFER_SIZE, 0);
         port.free[port.nfree++] = (uint16_t)(port.count - 1 - i);
     }
-    return virtio_pci_queue_setup(&port.t, index, size, port.tx.rings.desc, port.tx.rings.avail,
-                                  port.tx.rings.used, 0);
+    return virtio_pci_queue_setup(&port.t, index, port.tx.handle, 0);
 }
 
 static void report(const struct pci_device *d)
@@ -124,15 +125,23 @@ static void report(const struct pci_device *d)
            CONSOLE_BUFFER_SIZE >> 10, port.t.msix ? "MSI-X" : "no MSI-X (polling)");
 }
 
-/* Device initialization, virtio 1.0 section 3.1.1 */
+/* At start-up, while only this CPU runs: the console is found and handed to the core, which
+ * owns its common configuration from then on (virtio_pci.h); the rest waits for console_open. */
+static void claim(void)
+{
+    if (pci_find(is_console, NULL, &port.pci) != 0)
+        return;
+    int rc = virtio_pci_open(&port.t, &port.pci, runtime_bsp_apic_id(), KABI_VEC_OUTPUT);
+    port.claimed = rc == -ENOSPC ? -ENOMEM : rc ? -ENODEV : 0; /* no room for BARs: no memory */
+}
+RUNTIME_STARTUP_HOOK(claim);
+
+/* Device initialization, virtio 1.0 section 3.1.1, from step 3 (the claim reset it) */
 static int open_port(void)
 {
-    struct pci_device d;
-    if (pci_find(is_console, NULL, &d) != 0)
-        return -ENODEV;
-    int rc = virtio_pci_open(&port.t, &d, runtime_bsp_apic_id(), KABI_VEC_OUTPUT);
-    if (rc)
-        return rc == -ENOSPC ? -ENOMEM : -ENODEV; /* no room for its BARs: out of memory */
+    if (port.claimed)
+        return port.claimed;
+    int rc;
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&port.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
@@ -150,7 +159,7 @@ static int open_port(void)
         virtio_pci_add_status(&port.t, VIRTIO_STATUS_FAILED);
         return -ENODEV;
     }
-    report(&d);
+    report(&port.pci);
     return 0;
 }
 

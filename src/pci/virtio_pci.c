@@ -2,6 +2,7 @@
 #include "virtio_pci.h"
 #include "devcall.h"
 #include "virtio_regs.h"
+#include "x86.h"
 
 #include <errno.h>
 
@@ -11,8 +12,24 @@
 
 struct cap_walk {
     volatile uint8_t *where[VIRTIO_PCI_CAP_DEVICE_CFG + 1];
+    uint32_t length[VIRTIO_PCI_CAP_DEVICE_CFG + 1];
     uint32_t notify_mul;
 };
+
+static uint64_t page_of(volatile const void *p)
+{
+    return (uint64_t)(uintptr_t)p >> X86_PAGE_SHIFT;
+}
+
+/* The core makes the common configuration's page supervisor-only: the structures CPL3 uses
+ * (notification, device-specific) must not share it, as they do not on QEMU (each its own
+ * 4 KiB). */
+static int apart_from_common(const struct cap_walk *w, unsigned type)
+{
+    uint64_t common = page_of(w->where[VIRTIO_PCI_CAP_COMMON_CFG]);
+    uint32_t last = w->length[type] ? w->length[type] - 1 : 0;
+    return page_of(w->where[type]) != common && page_of(w->where[type] + last) != common;
+}
 
 /* Places the BAR a capability names and returns the structure's address, or NULL. */
 static volatile uint8_t *cap_structure(struct virtio_pci *t, unsigned cap)
@@ -37,11 +54,13 @@ static int find_modern(struct virtio_pci *t)
         if (type > VIRTIO_PCI_CAP_DEVICE_CFG || type == VIRTIO_PCI_CAP_ISR_CFG || w.where[type])
             continue;
         w.where[type] = cap_structure(t, cap);
+        w.length[type] = pci_read(&t->pci, cap + VIRTIO_PCI_CAP_LENGTH, 4);
         if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
             w.notify_mul = pci_read(&t->pci, cap + VIRTIO_PCI_CAP_NOTIFY_MUL, 4);
     }
     if (!w.where[VIRTIO_PCI_CAP_COMMON_CFG] || !w.where[VIRTIO_PCI_CAP_NOTIFY_CFG] ||
-        !w.where[VIRTIO_PCI_CAP_DEVICE_CFG])
+        !w.where[VIRTIO_PCI_CAP_DEVICE_CFG] || !apart_from_common(&w, VIRTIO_PCI_CAP_NOTIFY_CFG) ||
+        !apart_from_common(&w, VIRTIO_PCI_CAP_DEVICE_CFG))
         return -ENODEV;
     t->common = w.where[VIRTIO_PCI_CAP_COMMON_CFG];
     t->notify = w.where[VIRTIO_PCI_CAP_NOTIFY_CFG];
@@ -84,20 +103,21 @@ int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t a
         pci_place_bar(&t->pci, pci_read(&t->pci, msix + PCI_MSIX_TABLE, 4) & PCI_MSIX_BIR_MASK);
     pci_enable(&t->pci);
     t->msix = pci_msix_route(&t->pci, 0, apic_id, vector) == 0;
+    long handle =
+        usys_call(KABI_SYS_VIRTIO_OPEN, t->modern ? (long)(uintptr_t)t->common : (long)t->io,
+                  t->modern ? KABI_VIRTIO_MODERN : KABI_VIRTIO_LEGACY, 0, 0);
+    if (handle < 0)
+        return -ENODEV;
+    t->handle = (int)handle;
     virtio_pci_reset(t);
     return 0;
 }
 
-/* ---- access to the common registers, either interface ---- */
+/* ---- the common registers, through the core (src/core/kvirtio.c) ---- */
 
-static volatile void *common_reg(struct virtio_pci *t, unsigned reg)
+static long ctl(struct virtio_pci *t, long op, long a, long b)
 {
-    return t->common + reg;
-}
-
-static uint32_t legacy_in(struct virtio_pci *t, unsigned reg, unsigned width)
-{
-    return (uint32_t)devcall_port_read((uint16_t)(t->io + reg), width);
+    return usys_call(KABI_SYS_VIRTIO_CTL, t->handle, op, a, b);
 }
 
 static void legacy_out(struct virtio_pci *t, unsigned reg, unsigned width, uint32_t value)
@@ -107,17 +127,13 @@ static void legacy_out(struct virtio_pci *t, unsigned reg, unsigned width, uint3
 
 uint8_t virtio_pci_status(struct virtio_pci *t)
 {
-    if (t->modern)
-        return *(volatile uint8_t *)common_reg(t, VIRTIO_COMMON_STATUS);
-    return (uint8_t)legacy_in(t, VIRTIO_LEGACY_STATUS, 1);
+    long status = ctl(t, KABI_VIRTIO_GET_STATUS, 0, 0);
+    return status < 0 ? VIRTIO_STATUS_FAILED : (uint8_t)status;
 }
 
 static void set_status(struct virtio_pci *t, uint8_t status)
 {
-    if (t->modern)
-        *(volatile uint8_t *)common_reg(t, VIRTIO_COMMON_STATUS) = status;
-    else
-        legacy_out(t, VIRTIO_LEGACY_STATUS, 1, status);
+    ctl(t, KABI_VIRTIO_SET_STATUS, status, 0);
 }
 
 /* 4.1.4.3.2: after writing 0 the driver waits until the status reads 0 */
@@ -133,80 +149,42 @@ void virtio_pci_add_status(struct virtio_pci *t, uint8_t bits)
     set_status(t, virtio_pci_status(t) | bits);
 }
 
+static uint32_t features_half(struct virtio_pci *t, unsigned half)
+{
+    long f = ctl(t, KABI_VIRTIO_GET_FEATURES, half, 0);
+    return f < 0 ? 0 : (uint32_t)f;
+}
+
 uint64_t virtio_pci_features(struct virtio_pci *t)
 {
     if (!t->modern)
-        return legacy_in(t, VIRTIO_LEGACY_HOST_FEATURES, 4);
-    volatile uint32_t *select = common_reg(t, VIRTIO_COMMON_DFSELECT);
-    volatile uint32_t *features = common_reg(t, VIRTIO_COMMON_DF);
-    *select = 0;
-    uint64_t low = *features;
-    *select = 1;
-    return low | (uint64_t)*features << 32;
+        return features_half(t, 0);
+    return features_half(t, 0) | (uint64_t)features_half(t, 1) << 32;
 }
 
-void virtio_pci_set_features(struct virtio_pci *t, uint64_t f)
+int virtio_pci_set_features(struct virtio_pci *t, uint64_t f)
 {
-    if (!t->modern) {
-        legacy_out(t, VIRTIO_LEGACY_GUEST_FEATURES, 4, (uint32_t)f);
-        return;
-    }
-    volatile uint32_t *select = common_reg(t, VIRTIO_COMMON_GFSELECT);
-    volatile uint32_t *features = common_reg(t, VIRTIO_COMMON_GF);
-    *select = 0;
-    *features = (uint32_t)f;
-    *select = 1;
-    *features = (uint32_t)(f >> 32);
+    long rc = ctl(t, KABI_VIRTIO_SET_FEATURES, 0, (long)(uint32_t)f);
+    if (rc == 0 && t->modern)
+        rc = ctl(t, KABI_VIRTIO_SET_FEATURES, 1, (long)(f >> 32));
+    return rc == 0 ? 0 : -EINVAL;
 }
 
 unsigned virtio_pci_queue_max(struct virtio_pci *t, unsigned q)
 {
-    if (!t->modern) {
-        legacy_out(t, VIRTIO_LEGACY_QUEUE_SELECT, 2, q);
-        return legacy_in(t, VIRTIO_LEGACY_QUEUE_SIZE, 2);
-    }
-    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SELECT) = (uint16_t)q;
-    return *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SIZE);
+    long max = ctl(t, KABI_VIRTIO_QUEUE_MAX, q, 0);
+    return max < 0 ? 0 : (unsigned)max;
 }
 
-static void write64(struct virtio_pci *t, unsigned reg, uint64_t value)
-{
-    volatile uint32_t *r = common_reg(t, reg);
-    r[0] = (uint32_t)value;
-    r[1] = (uint32_t)(value >> 32);
-}
-
-static int legacy_queue_setup(struct virtio_pci *t, unsigned q, uint64_t desc, uint16_t msix)
-{
-    legacy_out(t, VIRTIO_LEGACY_QUEUE_SELECT, 2, q);
-    if (t->msix) {
-        legacy_out(t, VIRTIO_LEGACY_MSIX_QUEUE, 2, msix);
-        if (legacy_in(t, VIRTIO_LEGACY_MSIX_QUEUE, 2) != msix)
-            return -EIO;
-    }
-    legacy_out(t, VIRTIO_LEGACY_QUEUE_PFN, 4, (uint32_t)(desc >> VIRTIO_LEGACY_PFN_SHIFT));
-    return 0;
-}
-
-int virtio_pci_queue_setup(struct virtio_pci *t, unsigned q, unsigned size, uint64_t desc,
-                           uint64_t avail, uint64_t used, uint16_t msix_entry)
+int virtio_pci_queue_setup(struct virtio_pci *t, unsigned q, int vq, uint16_t msix_entry)
 {
     if (q >= VIRTIO_PCI_QUEUES_MAX)
         return -EINVAL;
     uint16_t msix = t->msix ? msix_entry : VIRTIO_MSI_NO_VECTOR;
-    if (!t->modern)
-        return legacy_queue_setup(t, q, desc, msix);
-    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SELECT) = (uint16_t)q;
-    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_SIZE) = (uint16_t)size;
-    volatile uint16_t *vector = common_reg(t, VIRTIO_COMMON_Q_MSIX);
-    *vector = msix;
-    if (*vector != msix)
-        return -EIO;
-    write64(t, VIRTIO_COMMON_Q_DESC, desc);
-    write64(t, VIRTIO_COMMON_Q_AVAIL, avail);
-    write64(t, VIRTIO_COMMON_Q_USED, used);
-    t->notify_off[q] = *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_NOTIFY_OFF);
-    *(volatile uint16_t *)common_reg(t, VIRTIO_COMMON_Q_ENABLE) = 1;
+    long rc = usys_call(KABI_SYS_VQ_SETUP, t->handle, q, vq, msix);
+    if (rc < 0)
+        return rc == -EIO ? -EIO : -EINVAL;
+    t->notify_off[q] = (uint16_t)rc;
     return 0;
 }
 
@@ -224,5 +202,5 @@ uint8_t virtio_pci_config8(struct virtio_pci *t, unsigned offset)
     if (t->modern)
         return t->device[offset];
     unsigned base = t->msix ? VIRTIO_LEGACY_DEVICE_MSIX : VIRTIO_LEGACY_DEVICE_NO_MSIX;
-    return (uint8_t)legacy_in(t, base + offset, 1);
+    return (uint8_t)devcall_port_read((uint16_t)(t->io + base + offset), 1);
 }

@@ -58,8 +58,10 @@ static struct nic {
     uint16_t *tx_free; /* transmit descriptors not in the device's hands */
     unsigned tx_free_count;
     int open;
+    int claimed; /* at start-up: 0, or the -errno with which the card was not taken over */
+    struct pci_device pci;
     uint8_t mac[6];
-} nic = {.held = -1};
+} nic = {.held = -1, .claimed = -ENODEV};
 
 static int is_virtio_net(const struct pci_device *d, void *ctx)
 {
@@ -111,8 +113,7 @@ static int setup_queue(struct virtq *q, unsigned index, uint8_t **buffers, int r
     for (unsigned i = 0; i < size; i++)
         virtq_describe(q, (uint16_t)i, (uint64_t)(uintptr_t)(*buffers + i * NET_BUFFER_SIZE),
                        NET_BUFFER_SIZE, receive);
-    return virtio_pci_queue_setup(&nic.t, index, size, q->rings.desc, q->rings.avail, q->rings.used,
-                                  receive ? 0 : VIRTIO_MSI_NO_VECTOR);
+    return virtio_pci_queue_setup(&nic.t, index, q->handle, receive ? 0 : VIRTIO_MSI_NO_VECTOR);
 }
 
 static int setup_queues(void)
@@ -179,20 +180,28 @@ static void tx_drain_at_exit(void)
         x86_pause();
 }
 
-/* Device initialization, virtio 1.0 section 3.1.1 */
+/* At start-up, while only this CPU runs: the card is found and handed to the core, which owns
+ * its common configuration from then on (virtio_pci.h); the rest waits for netif_open. */
+static void claim(void)
+{
+    if (pci_find(is_virtio_net, NULL, &nic.pci) != 0)
+        return;
+    int rc = virtio_pci_open(&nic.t, &nic.pci, runtime_bsp_apic_id(), KABI_VEC_NIC);
+    nic.claimed = rc == -ENOSPC ? -ENOMEM : rc ? -ENODEV : 0; /* no room for BARs: no memory */
+}
+RUNTIME_STARTUP_HOOK(claim);
+
+/* Device initialization, virtio 1.0 section 3.1.1, from step 3 (the claim reset it) */
 int netif_open(uint8_t mac[6])
 {
-    struct pci_device d;
     if (nic.open) {
         memcpy(mac, nic.mac, sizeof(nic.mac));
         return 0;
     }
-    if (pci_find(is_virtio_net, NULL, &d) != 0)
-        return -ENODEV;
+    if (nic.claimed)
+        return nic.claimed;
     deadline_timer_init();
-    int rc = virtio_pci_open(&nic.t, &d, runtime_bsp_apic_id(), KABI_VEC_NIC);
-    if (rc)
-        return rc == -ENOSPC ? -ENOMEM : -ENODEV; /* no room for its BARs: out of memory */
+    int rc;
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER);
     rc = negotiate();
@@ -209,7 +218,7 @@ int netif_open(uint8_t mac[6])
     virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
     nic.open = 1;
     runtime_on_exit(tx_drain_at_exit);
-    report(&d);
+    report(&nic.pci);
     return 0;
 }
 

@@ -4,6 +4,7 @@
  *   hostile irq-task|irq-wait|irq-park VECTOR     interrupts on exception vectors (hostile_irq.c)
  *   hostile fp-exceptions                         the exceptions on those vectors (hostile_irq.c)
  *   hostile dma-post                              DMA into the core through the card
+ *   hostile dma-common                            the card's common configuration
  * (hostile_dma.c) Each mode prints what the hostile code got back and then runs a round of plain
  * tasks on every CPU: the runtime and every CPU must still work. */
 #include "hostile.h"

@@ -9,6 +9,12 @@
  *              tasks write the receive queue's descriptor table directly (the address the card
  *              was given), and its used ring: both are contained faults. Last, the card still
  *              receives: main waits for a datagram (the test host sends them to HOSTILE_PORT).
+ *   dma-common the card's common configuration (where its queues are) is the core's: main
+ *              registers the card again, asks for features the core's rings cannot serve, sets
+ *              up a queue the core did not open and, on a legacy card, writes its queue-address,
+ *              select and status ports; each is refused. Tasks then write the receive queue's
+ *              descriptor address into the common configuration: contained faults. The card
+ *              still receives.
  * Prints "dma-post <what> queue <q>: <result>" for each call from main and a line per task. */
 #include "hostile.h"
 #include "kabi.h"
@@ -24,8 +30,8 @@
 
 extern char __image_start[], __kernel_end[], __kbss_start[];
 
-static volatile uint8_t *common;  /* the card's common configuration (mapped for CPL3 so far) */
-static uint64_t rx_desc, rx_used; /* the receive queue's rings, as the card was given them */
+static volatile uint8_t *common;  /* the card's common configuration (the core's page) */
+static uint64_t rx_desc, rx_used; /* a queue's rings in the core's pool */
 static void *heap_buffer;
 
 static int is_virtio_net(const struct pci_device *d, void *ctx)
@@ -35,33 +41,36 @@ static int is_virtio_net(const struct pci_device *d, void *ctx)
                                               d->device == VIRTIO_PCI_TRANSITIONAL_NET);
 }
 
-static uint64_t read64(unsigned reg)
-{
-    volatile uint32_t *r = (volatile uint32_t *)(common + reg);
-    return r[0] | (uint64_t)r[1] << 32;
-}
-
-/* The common configuration through the card's first vendor capability of that type, in the
- * BAR the driver placed (identity-mapped below 4 GiB). */
-static int find_rings(void)
+/* The card's common configuration, from its first vendor capability of that type, in the BAR
+ * the driver placed (identity-mapped below 4 GiB); 0 for a legacy card. */
+static uint64_t common_address(void)
 {
     struct pci_device d;
     if (pci_find(is_virtio_net, NULL, &d) != 0)
-        return -1;
+        return 0;
     for (unsigned cap = pci_find_cap(&d, PCI_CAP_ID_VENDOR, 0); cap;
          cap = pci_find_cap(&d, PCI_CAP_ID_VENDOR, cap)) {
         if (pci_read(&d, cap + VIRTIO_PCI_CAP_CFG_TYPE, 1) != VIRTIO_PCI_CAP_COMMON_CFG)
             continue;
         unsigned bar = pci_read(&d, cap + VIRTIO_PCI_CAP_BAR, 1);
         uint64_t base = pci_read(&d, PCI_BAR0 + 4 * bar, 4) & PCI_BAR_MEM_MASK;
-        common =
-            (volatile uint8_t *)(uintptr_t)(base + pci_read(&d, cap + VIRTIO_PCI_CAP_OFFSET, 4));
-        *(volatile uint16_t *)(common + VIRTIO_COMMON_Q_SELECT) = VIRTIO_NET_Q_RX;
-        rx_desc = read64(VIRTIO_COMMON_Q_DESC);
-        rx_used = read64(VIRTIO_COMMON_Q_USED);
-        return 0;
+        return base + pci_read(&d, cap + VIRTIO_PCI_CAP_OFFSET, 4);
     }
-    return -1;
+    return 0;
+}
+
+/* A queue of the core's pool opened for the test: its descriptor table and used ring are
+ * supervisor and read-only pages like the card's (whose addresses CPL3 can no longer read from
+ * the common configuration). */
+static int find_rings(void)
+{
+    struct kabi_vq_rings r;
+    if (hostile_syscall(KABI_SYS_VQ_OPEN, 64, (long)(uintptr_t)&r, 0, 0) < 0)
+        return -1;
+    rx_desc = r.desc;
+    rx_used = r.used;
+    common = (volatile uint8_t *)(uintptr_t)common_address();
+    return 0;
 }
 
 struct bad {
@@ -142,13 +151,82 @@ static uint64_t write_used(unsigned i)
     return 1;
 }
 
+/* The card still receives; then every CPU still runs a task. */
+static int receive(int sock, const char *mode)
+{
+    printf("hostile: ready\n");
+    fflush(stdout);
+    char buf[64];
+    int n = tf_udp_recv(sock, buf, sizeof(buf), NULL, RECV_NS);
+    printf("%s: received %d\n", mode, n);
+    fflush(stdout);
+    return hostile_normal_round();
+}
+
+/* Points the receive queue at a table of CPL3's own; the task ends with its page fault */
+static uint64_t write_common(unsigned i)
+{
+    (void)i;
+    static struct virtq_desc own[256] __attribute__((aligned(16)));
+    *(volatile uint16_t *)(common + VIRTIO_COMMON_Q_SELECT) = VIRTIO_NET_Q_RX;
+    *(volatile uint32_t *)(common + VIRTIO_COMMON_Q_DESC) = (uint32_t)(uintptr_t)own;
+    return 1;
+}
+
+static void say(const char *what, long rc)
+{
+    printf("dma-common %s: %ld\n", what, rc);
+}
+
+/* The legacy card's I/O base (BAR 0) */
+static uint16_t legacy_io(void)
+{
+    struct pci_device d;
+    if (pci_find(is_virtio_net, NULL, &d) != 0)
+        return 0;
+    return (uint16_t)(pci_read(&d, PCI_BAR0, 4) & PCI_BAR_IO_MASK);
+}
+
+/* The card's control plane from CPL3: registering it again, features the core's rings cannot
+ * serve, a queue the core did not open, the legacy interface's queue-address port; then tasks
+ * write the common configuration itself. Each is refused or a contained fault. */
+static void common_attack(void)
+{
+    uint64_t at = (uint64_t)(uintptr_t)common;
+    say("open", hostile_syscall(KABI_SYS_VIRTIO_OPEN, (long)at, KABI_VIRTIO_MODERN, 0, 0));
+    say("indirect", hostile_syscall(KABI_SYS_VIRTIO_CTL, 0, KABI_VIRTIO_SET_FEATURES, 0,
+                                    1l << 28)); /* VIRTIO_F_INDIRECT_DESC */
+    say("packed", hostile_syscall(KABI_SYS_VIRTIO_CTL, 0, KABI_VIRTIO_SET_FEATURES, 1,
+                                  1l << 2)); /* VIRTIO_F_RING_PACKED, bit 34 */
+    say("queue", hostile_syscall(KABI_SYS_VQ_SETUP, 0, VIRTIO_NET_Q_RX, KABI_VQ_QUEUES, 0));
+    if (!common) {
+        uint16_t io = legacy_io();
+        say("legacy-pfn",
+            hostile_syscall(KABI_SYS_PORT_WRITE, io + VIRTIO_LEGACY_QUEUE_PFN, 4, 0x1000, 0));
+        say("legacy-select",
+            hostile_syscall(KABI_SYS_PORT_WRITE, io + VIRTIO_LEGACY_QUEUE_SELECT, 2, 0, 0));
+        say("legacy-status",
+            hostile_syscall(KABI_SYS_PORT_WRITE, io + VIRTIO_LEGACY_STATUS, 1, 0, 0));
+        say("legacy-wide",
+            hostile_syscall(KABI_SYS_PORT_WRITE, io + VIRTIO_LEGACY_QUEUE_SIZE, 4, 0, 0));
+        say("legacy-notify", hostile_syscall(KABI_SYS_PORT_WRITE, io + VIRTIO_LEGACY_QUEUE_NOTIFY,
+                                             2, VIRTIO_NET_Q_TX, 0));
+        return;
+    }
+    hostile_round("write-common", write_common);
+}
+
 int hostile_dma(const char *mode)
 {
-    int sock;
-    if (strcmp(mode, "dma-post") || tf_net_start(0) != 0 ||
+    int sock, post_mode = !strcmp(mode, "dma-post");
+    if ((!post_mode && strcmp(mode, "dma-common")) || tf_net_start(0) != 0 ||
         (sock = tf_udp_bind(HOSTILE_PORT)) < 0 || find_rings() != 0) {
         fprintf(stderr, "hostile: %s needs a network card\n", mode);
         return 2;
+    }
+    if (!post_mode) {
+        common_attack();
+        return receive(sock, "dma-common");
     }
     fill_addresses();
     for (unsigned k = 0; k < NBADS; k++)
@@ -158,11 +236,5 @@ int hostile_dma(const char *mode)
     hostile_round("post", post_task);
     hostile_round("write-descriptor", write_descriptor);
     hostile_round("write-used", write_used);
-    printf("hostile: ready\n");
-    fflush(stdout);
-    char buf[64];
-    int n = tf_udp_recv(sock, buf, sizeof(buf), NULL, RECV_NS);
-    printf("dma-post: received %d\n", n);
-    fflush(stdout);
-    return hostile_normal_round();
+    return receive(sock, "dma-post");
 }

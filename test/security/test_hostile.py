@@ -237,6 +237,37 @@ class DmaTest(Contained):
         self.assertEqual(self.outcome(b, "write-used"), "fault 14")
         self.assertRegex(b.output, r"\ndma-post: received 7\n", b)  # "hostile": still receiving
 
+    def common_results(self, b):
+        return dict(re.findall(r"(?m)^dma-common (\S+): (-?\d+)$", b.output))
+
+    def test_the_common_configuration_is_the_cores(self):
+        """The queue address registers are the core's: a task that writes the receive queue's
+        descriptor address (pointing the card at a table of its own) faults on the page, and
+        the calls refuse a second registration, features the core's rings do not serve and a
+        queue the core did not open. On a core without them the calls are -ENOSYS and the
+        write goes to the card."""
+        b = hostile_with_card("dma-common", smp=2)
+        self.assert_contained(b, ["write-common"])
+        results = self.common_results(b)
+        self.assertEqual(results.get("open"), str(EPERM), b)
+        for what in ("indirect", "packed", "queue"):
+            self.assertEqual(results.get(what), str(EINVAL), f"{what}\n{b}")
+        self.assertEqual(self.outcome(b, "write-common"), "fault 14")
+        self.assertRegex(b.output, r"\ndma-common: received 7\n", b)
+
+    def test_the_legacy_queue_address_port_is_the_cores(self):
+        """A legacy card's queue address (QUEUE_PFN), queue select and status ports refuse
+        CPL3's writes, also one that only overlaps them; its doorbell does not."""
+        b = hostile_with_card("dma-common", smp=2,
+                              tf_run_args=("--machine", "q35", "--nic", "virtio-net-pci,disable-modern=on"))
+        self.assert_contained(b, [])
+        self.assertRegex(b.output, r"virtio-net at PCI .*legacy interface", b)
+        results = self.common_results(b)
+        for what in ("legacy-pfn", "legacy-select", "legacy-status", "legacy-wide"):
+            self.assertEqual(results.get(what), str(EPERM), f"{what}\n{b}")
+        self.assertEqual(results.get("legacy-notify"), "0", b)
+        self.assertRegex(b.output, r"\ndma-common: received 7\n", b)
+
 
 if __name__ == "__main__":
     tfqemu.main()
