@@ -1,7 +1,7 @@
 /* What the runtime keeps from the boot loader: the command line, the memory map, the boot modules
  * and a copy of the ACPI RSDP, parsed from Multiboot1 or Multiboot2 information. Pure C: the
  * parser reads the loader's structures only through a bounds-checking accessor, so the same code
- * runs on the host against crafted blobs (test/unit/test_bootinfo.c, test_bootinfo_modules.c).
+ * runs on the host against crafted blobs (test/unit/test_bootinfo_*.c).
  * Strings (the command line, module names) are copied; module contents stay where the loader
  * put them. */
 #ifndef TF_BOOT_BOOTINFO_H
