@@ -2,6 +2,7 @@
  * for SYSCALL and the GS bases. Runs once per CPU at start-up; a few hundred instructions. */
 #include "kcore.h"
 #include "pic8259.h"
+#include "pit8254.h"
 #include "x86.h"
 #include "x86_ops.h"
 
@@ -159,9 +160,20 @@ static void pic_disable(void)
     x86_outb(PIC_SLAVE_DATA, PIC_MASK_ALL);
 }
 
+/* Counter 0 to a one-shot count of 1 (mode 0): its output rises once and then stays, so nothing
+ * is left ticking. Left in its reset mode, a square wave, it costs an emulated PIT (QEMU's under
+ * PVM or TCG) a host wake-up every 27 ms for the whole life of an idle guest. */
+static void pit_stop(void)
+{
+    x86_outb(PIT_COMMAND, PIT_CMD_CHANNEL0 | PIT_CMD_LOBYTE_HIBYTE | PIT_CMD_MODE0);
+    x86_outb(PIT_CHANNEL0_DATA, 1);
+    x86_outb(PIT_CHANNEL0_DATA, 0);
+}
+
 void kcore_init_bsp(void)
 {
     pic_disable();
+    pit_stop();
     for (unsigned v = 0; v < X86_EXCEPTIONS; v++) {
         unsigned ist = v == X86_VEC_DF ? KCORE_IST_DF : v == X86_VEC_NMI ? KCORE_IST_NMI : 0;
         idt_set(v, kisr_stubs + v * KCORE_ISR_STUB_SIZE, ist, 0);
