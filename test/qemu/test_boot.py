@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import tfqemu
@@ -192,6 +193,52 @@ def qemu_without_exit_device(machine, *boot_args):
         out = (e.stdout or b"").decode(errors="replace").replace("\r\n", "\n")
         raise AssertionError(f"{machine}: still running after {POWEROFF_TIMEOUT} s:\n{out}")
     return r.returncode, r.stdout.decode(errors="replace").replace("\r\n", "\n")
+
+
+class IdleWakeupsTest(unittest.TestCase):
+    """An idle guest leaves nothing ticking: the 8254's counter 0 comes out of reset as an
+    18.2 Hz square wave, and QEMU's own PIT (microvm's) wakes its main loop at each edge, 37
+    times a second, though the guest masks the interrupt. The runtime stops the counter at
+    start-up; what is left is QEMU's own once-a-second housekeeping. The test counts the QEMU
+    process's voluntary context switches (each a wake-up from a sleep) over a window: a count of
+    events, which host load does not raise."""
+
+    WINDOW = 3.0  # seconds; the square wave would give about 110 wake-ups in it
+
+    @staticmethod
+    def wakeups(pid):
+        total = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        total += int(line.split()[1])
+        return total
+
+    def test_idle_guest_wakes_the_host_about_once_a_second(self):
+        cmd = [tfqemu.TF_RUN, "--accel", tfqemu.ACCEL, "--timeout", "60",
+               image("test", "images", "idle")]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL)
+        try:
+            out = b""
+            while b"idle: ready" not in out:
+                line = proc.stdout.readline()
+                self.assertTrue(line, f"the idle image ended early: {out!r}")
+                out += line
+            children = subprocess.run(["pgrep", "-P", str(proc.pid)], stdout=subprocess.PIPE,
+                                      text=True).stdout.split()
+            self.assertEqual(len(children), 1, "tf-run's QEMU")
+            qemu = int(children[0])
+            time.sleep(1.0)  # let the boot's own device activity settle
+            before = self.wakeups(qemu)
+            time.sleep(self.WINDOW)
+            woken = self.wakeups(qemu) - before
+            # one a second from QEMU's timers, plus a wide margin; far below the square wave's
+            self.assertLess(woken, 8 * self.WINDOW, f"{woken} host wake-ups in {self.WINDOW} s")
+        finally:
+            proc.kill()
+            proc.wait()
 
 
 class PowerOffTest(unittest.TestCase):
