@@ -20,6 +20,7 @@
 /* PCI Express ECAM (PCI Express Base 4.0, 7.2.2): 4 KiB per function, 1 MiB per bus, from the
  * address of bus 0 */
 #define PCI_ECAM_FN_SHIFT  12
+#define PCI_ECAM_DEV_SHIFT 15
 #define PCI_ECAM_BUS_SHIFT 20
 
 /* Type 0 and 1 header */
