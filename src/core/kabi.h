@@ -42,8 +42,8 @@
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
 #define KABI_SYS_READ_ONLY     14 /* [start-up] (addr, len): 2 MiB-aligned user pages above the image become read-only */
 #define KABI_SYS_STARTUP_DONE  15 /* [start-up] (ram_end): start-up is over; RAM ends at ram_end below 4 GiB */
-/* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
- * registers; these are only the privileged steps. */
+/* 16-31: devices (src/core/kdev.c). CPL3 rings the NIC's doorbells itself through its
+ * memory-mapped registers; these are the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
 #define KABI_SYS_PCI_WRITE     17 /* [start-up] (KABI_PCI_ADDRESS, width, value): configuration write;
                                      never bus mastering, never a virtio device's MSI-X capability */
@@ -89,7 +89,7 @@
 /* KABI_SYS_MMIO_MAP: where device registers (PCI BARs) may be mapped user-accessible; uncached.
  * Ends below the IOAPIC and LAPIC, which stay supervisor-only. Below it, any 2 MiB user page of
  * the identity map at or above the end of RAM (KABI_SYS_STARTUP_DONE's ram_end: a PCI Express
- * host's ECAM range or memory window) can be made uncached; RAM never. */
+ * host's memory window) can be made uncached; RAM never, nor the ECAM range (the core's). */
 #define KABI_DEVICE_WINDOW_START 0xFE000000
 #define KABI_DEVICE_WINDOW_END   0xFEC00000
 /* KABI_SYS_DEV_WAIT: halts the CPU until an interrupt unless *word != seen (checked with

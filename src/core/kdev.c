@@ -41,8 +41,8 @@ int kdev_device_memory(uint64_t addr)
     return addr < PLAT_MAPPED_LIMIT && (addr & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1)) >= ram_end;
 }
 
-/* Start-up maps ECAM and BARs above RAM before it ends (the devices are claimed before the other
- * CPUs start), so it may say where RAM ends earlier; STARTUP_DONE says it again. */
+/* Start-up takes ECAM and maps BARs above RAM before it ends (the devices are claimed before the
+ * other CPUs start), so it may say where RAM ends earlier; STARTUP_DONE says it again. */
 long kdev_ram_end(uint64_t end)
 {
     if (end > PLAT_MAPPED_LIMIT)
@@ -194,10 +194,10 @@ long kdev_port_write(uint64_t port, uint64_t width, uint64_t value)
 
 /* One 2 MiB page becomes user-accessible and uncached: a page of the device window
  * (supervisor until now, already uncached: pagetables.S), or a 2 MiB user page of the identity
- * map, where a PCI Express host's ECAM range and memory window lie (write-back until now). The
- * core's own pages (supervisor), anything above 4 GiB and RAM are refused: an uncached alias of
- * memory other CPUs cache is a memory-type conflict (SDM vol. 3A 12.12.4), and the heap of every
- * CPU would run uncached. The protected 4 KiB pages of a split device page (kpaging_protect)
+ * map, where a PCI Express host's memory window lies (write-back until now). The core's own
+ * pages (supervisor: the ECAM range's too), anything above 4 GiB and RAM are refused: an uncached
+ * alias of memory other CPUs cache is a memory-type conflict (SDM vol. 3A 12.12.4), and the heap of
+ * every CPU would run uncached. The protected 4 KiB pages of a split device page (kpaging_protect)
  * stay supervisor-only. No cache line needs flushing: a device page has not been read through
  * the write-back mapping before. */
 long kdev_mmio_map(uint64_t addr)

@@ -2,7 +2,8 @@
  * master the bus, and which interrupt messages it sends. When CPL3 owned them a program could
  * move the BAR of the common configuration to where it maps it, turn bus mastering on for any
  * device, or have the card send an NMI, an INIT or a vector below 32 to any CPU.
- *   pci-config   main writes the BAR holding the card's MSI-X table, the card's command
+ *   pci-config   a start-up hook toggles the host bridge's bus mastering, which is refused even
+ *                then. Main writes the BAR holding the card's MSI-X table, the card's command
  *                register without bus mastering, its MSI-X capability (MSI-X off), the host
  *                bridge's command register with bus mastering and unchanged, and maps the
  *                card's ECAM page for CPL3; each is refused. The core programs entry 0 again
@@ -14,6 +15,7 @@
 #include "hostile.h"
 #include "kabi.h"
 #include "pci.h"
+#include "runtime.h"
 #include "virtio_regs.h"
 #include "x86.h"
 
@@ -67,6 +69,18 @@ static int find_card(void)
     return 0;
 }
 
+/* During start-up (a start-up hook, before main) configuration writes are still allowed, but
+ * not one that turns a device's bus mastering on or off: the host bridge's, toggled. */
+static long startup_master;
+
+static void toggle_master_at_startup(void)
+{
+    const struct pci_device host_bridge = {0};
+    uint32_t command = pci_read(&host_bridge, PCI_COMMAND, 2);
+    startup_master = config_write(&host_bridge, PCI_COMMAND, 2, command ^ PCI_COMMAND_MASTER);
+}
+RUNTIME_STARTUP_HOOK(toggle_master_at_startup);
+
 static void say(const char *what, long rc)
 {
     printf("pci-config %s: %ld\n", what, rc);
@@ -79,6 +93,7 @@ static void config_attack(void)
     uint32_t command = pci_read(&card, PCI_COMMAND, 2);
     uint32_t control = pci_read(&card, msix_cap + PCI_MSIX_CONTROL, 2);
     uint32_t host_command = pci_read(&host_bridge, PCI_COMMAND, 2);
+    say("startup-master", startup_master);
     say("bar", config_write(&card, msix_bar, 4, bar + BAR_ELSEWHERE));
     say("master-off", config_write(&card, PCI_COMMAND, 2, command & ~PCI_COMMAND_MASTER));
     say("msix-off",

@@ -238,8 +238,8 @@ class PciConfigTest(Contained):
             rounds.append("write-ecam")
             self.assertEqual(results.get("ecam-map"), str(EINVAL), b)
         self.assert_contained(b, rounds)
-        for what in ("bar", "master-off", "msix-off", "msix-table-offset", "host-master",
-                     "host-same"):
+        for what in ("startup-master", "bar", "master-off", "msix-off", "msix-table-offset",
+                     "host-master", "host-same"):
             self.assertEqual(results.get(what), str(EPERM), f"{what}\n{b}")
         self.assertEqual(results.get("msix-entry"), "0", b)  # the core's own message again
         self.assertEqual(results.get("msix-beyond"), str(EINVAL), b)
