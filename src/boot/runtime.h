@@ -37,11 +37,6 @@ uint64_t runtime_tsc_to_ns(uint64_t ticks);
  * the parsers of the loader's information and of the ACPI tables; ctx is unused. */
 const void *runtime_map_identity(uint64_t addr, size_t len, void *ctx);
 
-/* cpuid.c: the bootstrap CPU's APIC ID, where the drivers send their devices' MSI-X messages:
- * the full (x2APIC) ID from the runtime's CPU table once the CPUs are up, else the low 8 bits
- * CPUID leaf 1 reports (the caller is then the bootstrap CPU, the only one running). */
-uint32_t runtime_bsp_apic_id(void);
-
 /* start.c: work a driver linked into the image does at start-up, before the other CPUs start
  * and before main: claiming its device, whose control the core takes then (the [start-up]
  * KABI_SYS_VIRTIO_OPEN). A hook must not print, and must leave a device it did not find alone. */

@@ -42,10 +42,11 @@
 #define KABI_SYS_CPUID         13 /* (leaf, subleaf, uint32_t out[4]): CPUID as the hypervisor defines it */
 #define KABI_SYS_READ_ONLY     14 /* [start-up] (addr, len): 2 MiB-aligned user pages above the image become read-only */
 #define KABI_SYS_STARTUP_DONE  15 /* [start-up] (ram_end): start-up is over; RAM ends at ram_end below 4 GiB */
-/* 16-31: devices (src/core/kdev.c). CPL3 drives the NIC itself through its memory-mapped
- * registers; these are only the privileged steps. */
+/* 16-31: devices (src/core/kdev.c). CPL3 rings the NIC's doorbells itself through its
+ * memory-mapped registers; these are the privileged steps. */
 #define KABI_SYS_PCI_READ      16 /* (KABI_PCI_ADDRESS, width 1/2/4): configuration read */
-#define KABI_SYS_PCI_WRITE     17 /* (KABI_PCI_ADDRESS, width, value): configuration write */
+#define KABI_SYS_PCI_WRITE     17 /* [start-up] (KABI_PCI_ADDRESS, width, value): configuration write;
+                                     never bus mastering, never a virtio device's MSI-X capability */
 #define KABI_SYS_PORT_READ     18 /* (port >= KABI_PORT_DEVICE_MIN, width): I/O port read */
 #define KABI_SYS_PORT_WRITE    19 /* (port, width, value): I/O port write */
 #define KABI_SYS_MMIO_MAP      20 /* (addr): its 2 MiB device page becomes user, uncached; never RAM */
@@ -58,10 +59,15 @@
 /* Virtio devices whose common configuration is the core's (src/core/kvirtio.c): the registers
  * that say where the queues are, which features hold and the device status are written only by
  * the core, so the card's queues are always the core's. */
-#define KABI_SYS_VIRTIO_OPEN   25 /* [start-up] (address, KABI_VIRTIO_MODERN or _LEGACY): a device; returns its number */
+#define KABI_SYS_VIRTIO_OPEN   25 /* [start-up] (address, KABI_VIRTIO_MODERN or _LEGACY, KABI_PCI_ADDRESS, vector):
+                                     a device; returns its number */
 #define KABI_SYS_VIRTIO_CTL    26 /* (device, KABI_VIRTIO_*, arg, arg): status, features, queue sizes */
 #define KABI_SYS_VQ_SETUP      27 /* (device, device queue, queue, MSI-X entry): give the card a queue of VQ_OPEN */
 #define KABI_SYS_RAM_END       28 /* [start-up] (ram_end): RAM ends here (STARTUP_DONE says it again) */
+#define KABI_SYS_PCI_ECAM      29 /* [start-up] (base, first bus, last bus): PCI_READ and PCI_WRITE use
+                                     this ECAM range, whose pages become the core's; once */
+#define KABI_SYS_SELFTEST_IRQ  30 /* (cpu, vector 16-255): a fixed IPI; only in the test suite's core,
+                                     -KABI_ENOSYS in any other */
 #define KABI_SYS_COUNT         32
 /* clang-format on */
 
@@ -70,7 +76,12 @@
 #define KABI_PARK_HLT   0
 #define KABI_PARK_MWAIT 1
 
-/* KABI_SYS_PCI_*: bus 23:16, device 15:11, function 10:8, register 7:0 (aligned to the width) */
+/* KABI_SYS_PCI_*: bus 23:16, device 15:11, function 10:8, register 7:0 (aligned to the width).
+ * The configuration space is the core's: through ports 0xCF8/0xCFC, or the ECAM range of
+ * KABI_SYS_PCI_ECAM (supervisor-only from then on; a bus outside it is -KABI_EINVAL). A write
+ * is refused (-KABI_EPERM) once start-up is over, when it would change a command register's
+ * bus-master bit (only the core sets it: KABI_SYS_VIRTIO_OPEN), and when it touches the MSI-X
+ * capability of a device registered with KABI_SYS_VIRTIO_OPEN. */
 #define KABI_PCI_ADDRESS(bus, dev, fn, reg) (((bus) << 16) | ((dev) << 11) | ((fn) << 8) | (reg))
 #define KABI_PCI_ADDRESS_MAX                0xFFFFFF
 /* KABI_SYS_PORT_*: ports below this belong to the platform (PIC, PIT, PCI configuration, exit) */
@@ -78,7 +89,7 @@
 /* KABI_SYS_MMIO_MAP: where device registers (PCI BARs) may be mapped user-accessible; uncached.
  * Ends below the IOAPIC and LAPIC, which stay supervisor-only. Below it, any 2 MiB user page of
  * the identity map at or above the end of RAM (KABI_SYS_STARTUP_DONE's ram_end: a PCI Express
- * host's ECAM range or memory window) can be made uncached; RAM never. */
+ * host's memory window) can be made uncached; RAM never, nor the ECAM range (the core's). */
 #define KABI_DEVICE_WINDOW_START 0xFE000000
 #define KABI_DEVICE_WINDOW_END   0xFEC00000
 /* KABI_SYS_DEV_WAIT: halts the CPU until an interrupt unless *word != seen (checked with
@@ -111,7 +122,11 @@
 #define KABI_VQ_NOTIFY        0x10000
 
 /* KABI_SYS_VIRTIO_*: at most KABI_VIRTIO_DEVICES devices, each registered once by the runtime
- * before the other CPUs start: for the modern interface the address of its common configuration
+ * before the other CPUs start, with its PCI function (KABI_PCI_ADDRESS: its BARs placed and
+ * decoding on) and the core's vector its interrupts raise (KABI_VEC_NIC or KABI_VEC_OUTPUT).
+ * The core turns on bus mastering and takes the MSI-X table: its 4 KiB pages become
+ * supervisor-only, and only VIRTIO_CTL's MSIX programs an entry. For the modern interface the
+ * address of its common configuration
  * (virtio 1.0 4.1.4.3), whose 4 KiB page becomes supervisor-only (the notification and
  * device-specific structures must lie in other pages: QEMU gives each its own); for the legacy
  * one its I/O base, whose registers up to the device-specific ones CPL3 may then read but not
@@ -119,7 +134,10 @@
  * VIRTIO_CTL operations: GET_STATUS, SET_STATUS (status byte), GET_FEATURES (half: 0 for bits
  * 0-31, 1 for 32-63), SET_FEATURES (half, bits: only the device type's bits 0-23, ANY_LAYOUT
  * and VERSION_1; -KABI_EINVAL for any other, since the core's rings are split rings without
- * indirect tables or event indexes), QUEUE_MAX (device queue): its size limit (legacy: its size).
+ * indirect tables or event indexes), QUEUE_MAX (device queue): its size limit (legacy: its size),
+ * MSIX (entry): the entry's message becomes the device's vector, fixed delivery, edge, to the
+ * calling CPU (its APIC ID below 256), unmasked, and MSI-X is enabled; -KABI_ENODEV for a
+ * device without MSI-X.
  * VQ_SETUP writes the queue's size and the addresses of its rings as VQ_OPEN made them, the
  * MSI-X entry (0xFFFF: none) and, modern, enables it; returns the queue's notify offset (modern)
  * or 0, -KABI_EIO when the device refused the entry, -KABI_EINVAL for a legacy queue of another
@@ -132,6 +150,7 @@
 #define KABI_VIRTIO_GET_FEATURES 2
 #define KABI_VIRTIO_SET_FEATURES 3
 #define KABI_VIRTIO_QUEUE_MAX    4
+#define KABI_VIRTIO_MSIX         5
 
 /* Interrupt vectors of the core */
 #define KABI_VEC_WAKE     0xF0 /* IPI that ends a park */

@@ -74,12 +74,22 @@ int kpaging_user_range(uint64_t addr, uint64_t len, int write);
  * split when it is not yet; only this CPU's TLB is flushed (the other CPUs have not started).
  * 0, -KABI_EINVAL, -KABI_ENOMEM (no page table or slot left). */
 long kpaging_protect(uint64_t addr);
+/* The 2 MiB pages holding [start, end) become supervisor-only and uncached for good (ordinary
+ * user pages until now); 0 or -KABI_EINVAL. */
+long kpaging_core_device(uint64_t start, uint64_t end);
 /* The 2 MiB page at `addr` becomes user-accessible and uncached, all but its protected 4 KiB
  * pages; kdev_mmio_map has checked that it may. */
 void kpaging_map_device(uint64_t addr);
 /* kdev.c (src/udp): device calls */
 long kdev_pci_read(uint64_t address, uint64_t width);
 long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value);
+long kdev_pci_ecam(uint64_t base, uint64_t first_bus, uint64_t last_bus);
+/* The core's own configuration accesses (address and width checked by the caller): a value,
+ * or -KABI_EINVAL for a bus the ECAM range does not decode (whose writes go nowhere) */
+long kdev_config_read(uint64_t address, uint64_t width);
+void kdev_config_write(uint64_t address, uint64_t width, uint32_t value);
+/* 1 when `addr` lies in a 2 MiB page above the end of RAM and below 4 GiB: device memory */
+int kdev_device_memory(uint64_t addr);
 long kdev_port_read(uint64_t port, uint64_t width);
 long kdev_port_write(uint64_t port, uint64_t width, uint64_t value);
 long kdev_mmio_map(uint64_t addr);
@@ -95,10 +105,13 @@ void kvq_startup_done(uint64_t ram_end);
 int kvq_rings(uint64_t q, struct kabi_vq_rings *rings, uint16_t *size);
 /* kvirtio.c: the KABI_SYS_VIRTIO_* calls and VQ_SETUP; kvirtio_port_write_ok says whether CPL3
  * may write [port, port + width) (not a legacy device's common registers but its doorbell) */
-long kvirtio_open(uint64_t where, uint64_t kind);
+long kvirtio_open(uint64_t where, uint64_t kind, uint64_t pci, uint64_t vector);
 long kvirtio_ctl(uint64_t dev, uint64_t op, uint64_t a, uint64_t b);
 long kvirtio_vq_setup(uint64_t dev, uint64_t q, uint64_t vq, uint64_t msix);
 int kvirtio_port_write_ok(uint64_t port, uint64_t width);
+/* 1 when CPL3 may write configuration register [address, + width): not a registered device's
+ * MSI-X capability */
+int kvirtio_config_write_ok(uint64_t address, uint64_t width);
 /* ksmp.c (src/apic) */
 long ksmp_setup(const struct kabi_smp_setup *setup);
 long ksmp_start(uint64_t cpu, uint64_t step);

@@ -6,8 +6,9 @@
  *   - Read-only pages: the 2 MiB pages holding boot modules, which the runtime hands out without
  *     copying them; one store per 2 MiB page, so even a module of gigabytes costs little.
  *   - Protected device pages: 4 KiB pages of a device's registers that only the core touches
- *     (a virtio device's common configuration), in a 2 MiB device page split like a guard
- *     page's, so the pages beside them (the doorbells) can still be CPL3's. */
+ *     (a virtio device's common configuration, its MSI-X table), in a 2 MiB device page split
+ *     like a guard page's, so the pages beside them (the doorbells) can still be CPL3's.
+ *   - The core's device ranges: whole 2 MiB pages only the core touches (the ECAM range). */
 #include "kcore.h"
 #include "platform.h"
 #include "x86.h"
@@ -111,6 +112,25 @@ long kpaging_guard_page(uint64_t addr)
     if (!pt)
         return -KABI_ENOMEM;
     pt[(addr >> X86_PAGE_SHIFT) % X86_PT_ENTRIES] = 0;
+    flush_tlb();
+    return 0;
+}
+
+/* The 2 MiB pages holding [start, end) (below 4 GiB) become supervisor-only and uncached: each
+ * must be an ordinary 2 MiB user page (not the core's, not split, not mapped for a device yet).
+ * Every page is checked before any changes. Only this CPU's TLB is flushed (start-up). */
+long kpaging_core_device(uint64_t start, uint64_t end)
+{
+    const uint64_t want = X86_PTE_P | X86_PTE_U | X86_PTE_PS;
+    if (start >= end || end > PLAT_MAPPED_LIMIT)
+        return -KABI_EINVAL;
+    uint64_t first = start >> X86_LARGE_PAGE_SHIFT;
+    uint64_t last = (end - 1) >> X86_LARGE_PAGE_SHIFT;
+    for (uint64_t i = first; i <= last; i++)
+        if ((kpd[i] & (want | X86_PTE_PCD)) != want)
+            return -KABI_EINVAL;
+    for (uint64_t i = first; i <= last; i++)
+        kpd[i] = (kpd[i] & ~(uint64_t)X86_PTE_U) | X86_PTE_PCD | X86_PTE_PWT;
     flush_tlb();
     return 0;
 }

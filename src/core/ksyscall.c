@@ -1,5 +1,6 @@
 /* CPL0: the system calls of the core, and leaving the machine. */
 #include "kcore.h"
+#include "klapic.h"
 #include "kvm_para.h"
 #include "pit8254.h"
 #include "platform.h"
@@ -15,7 +16,8 @@ static uint16_t poweroff_type[2];
 
 /* Rounds of PIT_CALIBRATE_TICKS (10 ms) to wait for the power to go off: half a second */
 #define POWEROFF_WAIT_ROUNDS 50
-static int startup_over; /* KABI_SYS_STARTUP_DONE has been called */
+static int startup_over;    /* KABI_SYS_STARTUP_DONE has been called */
+#define SELFTEST_IRQ_MIN 16 /* the LAPIC's lowest legal vector */
 
 /* A [start-up] call (kabi.h): made by the runtime before main, refused once tasks may run. */
 #define STARTUP_ONLY(call) (startup_over ? -KABI_EPERM : (call))
@@ -121,9 +123,26 @@ static long selftest_fault(long vector)
     }
     return -KABI_EINVAL;
 }
+
+/* Sends CPU `cpu` an interrupt on `vector`, as an MSI-X message or a DMA write to the MSI range
+ * would: the tests of interrupts on exception vectors (the LAPIC refuses vectors below 16). */
+static long selftest_irq(uint64_t cpu, uint64_t vector)
+{
+    if (cpu >= __atomic_load_n(&ksmp_count, __ATOMIC_ACQUIRE) || vector < SELFTEST_IRQ_MIN ||
+        vector > UINT8_MAX)
+        return -KABI_EINVAL;
+    return klapic_send(ksmp_apic_ids[cpu], LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | (uint32_t)vector);
+}
 #else
 static long selftest_fault(long vector)
 {
+    (void)vector;
+    return -KABI_ENOSYS;
+}
+
+static long selftest_irq(uint64_t cpu, uint64_t vector)
+{
+    (void)cpu;
     (void)vector;
     return -KABI_ENOSYS;
 }
@@ -253,13 +272,17 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_VQ_WAIT:
         return kvq_call(nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     case KABI_SYS_VIRTIO_OPEN:
-        return STARTUP_ONLY(kvirtio_open((uint64_t)a0, (uint64_t)a1));
+        return STARTUP_ONLY(kvirtio_open((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3));
     case KABI_SYS_VIRTIO_CTL:
         return kvirtio_ctl((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     case KABI_SYS_VQ_SETUP:
         return kvirtio_vq_setup((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     case KABI_SYS_RAM_END:
         return STARTUP_ONLY(kdev_ram_end((uint64_t)a0));
+    case KABI_SYS_PCI_ECAM:
+        return STARTUP_ONLY(kdev_pci_ecam((uint64_t)a0, (uint64_t)a1, (uint64_t)a2));
+    case KABI_SYS_SELFTEST_IRQ:
+        return selftest_irq((uint64_t)a0, (uint64_t)a1);
     default:
         return -KABI_ENOSYS;
     }

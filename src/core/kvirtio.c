@@ -10,8 +10,16 @@
  * address it gives is trusted as start-up is, since a core that wrote CPL3's choice of address
  * would be a way to write any device register. What CPL3 may set afterwards cannot point the
  * card anywhere: the status (a reset stops the card; its queues then stay off until VQ_SETUP),
- * the features the core's rings can serve, and which MSI-X entry a queue uses. */
+ * the features the core's rings can serve, and which MSI-X entry a queue uses.
+ *
+ * The core also takes the device's PCI function at registration: it turns on bus mastering
+ * (no CPL3 write may change that bit, kdev.c), and it owns the MSI-X table, whose pages become
+ * supervisor-only, and the MSI-X capability, which CPL3 may not write. An entry is programmed
+ * only by the MSIX operation, with the vector the device was registered with, fixed delivery,
+ * to the CPU that asks: no message of CPL3's making (a vector below 32, NMI, SMI, INIT) can
+ * reach a CPU through it. */
 #include "kcore.h"
+#include "pci_regs.h"
 #include "platform.h"
 #include "virtio_regs.h"
 #include "x86.h"
@@ -26,9 +34,14 @@
 #define LEGACY_NOTIFY_WIDTH 2
 
 static struct kvirtio {
-    uint64_t common; /* modern: the common configuration; 0: legacy */
-    uint16_t io;     /* legacy: the I/O base */
-    uint32_t lock;   /* the select registers make each access a sequence */
+    uint64_t common;     /* modern: the common configuration; 0: legacy */
+    uint16_t io;         /* legacy: the I/O base */
+    uint32_t lock;       /* the select registers make each access a sequence */
+    uint32_t pci;        /* the PCI function (KABI_PCI_ADDRESS, register 0) */
+    uint8_t vector;      /* what its MSI-X entries raise */
+    uint8_t msix_cap;    /* the MSI-X capability's offset; 0: none */
+    uint16_t msix_count; /* entries in the table */
+    uint64_t msix_table; /* the table's address */
 } devices[KABI_VIRTIO_DEVICES];
 static unsigned device_count;
 
@@ -76,29 +89,97 @@ static void wr(const struct kvirtio *d, unsigned reg, unsigned width, uint32_t v
         x86_outl(port, value);
 }
 
+static uint32_t config_read(uint32_t pci, unsigned reg, unsigned width)
+{
+    long v = kdev_config_read(pci | reg, width);
+    return v < 0 ? 0 : (uint32_t)v;
+}
+
+/* The function's MSI-X capability: its offset, or 0 (the list walked as pci.c does, bounded) */
+static unsigned msix_find(uint32_t pci)
+{
+    if (!(config_read(pci, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+        return 0;
+    unsigned at = config_read(pci, PCI_CAP_POINTER, 1);
+    for (unsigned n = 0; n < PCI_CAP_LIST_MAX && at; n++) {
+        at &= PCI_CAP_POINTER_MASK;
+        if (at <= PCI_CAP_POINTER)
+            return 0;
+        if (config_read(pci, at + PCI_CAP_ID, 1) == PCI_CAP_ID_MSIX)
+            return at;
+        at = config_read(pci, at + PCI_CAP_NEXT, 1);
+    }
+    return 0;
+}
+
+/* Where the table is, from the capability and the BAR it names as they are now: a memory BAR
+ * below 4 GiB, above RAM; its pages become supervisor-only. No capability: nothing to own. */
+static long msix_take(struct kvirtio *d)
+{
+    unsigned cap = msix_find(d->pci);
+    if (!cap)
+        return 0;
+    uint32_t table = config_read(d->pci, cap + PCI_MSIX_TABLE, 4);
+    unsigned bar = PCI_BAR0 + 4 * (table & PCI_MSIX_BIR_MASK);
+    uint32_t low = config_read(d->pci, bar, 4);
+    uint32_t count = (config_read(d->pci, cap + PCI_MSIX_CONTROL, 2) & PCI_MSIX_CONTROL_SIZE) + 1;
+    int is64 = (low & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+    uint64_t at = (uint64_t)(low & PCI_BAR_MEM_MASK) + (table & PCI_MSIX_OFFSET_MASK);
+    uint64_t end = at + (uint64_t)count * PCI_MSIX_ENTRY_SIZE;
+    if (bar >= PCI_BAR0 + 4 * PCI_BARS || low & PCI_BAR_IO ||
+        (is64 && config_read(d->pci, bar + 4, 4)) || !kdev_device_memory(at) ||
+        !kdev_device_memory(end - 1))
+        return -KABI_EINVAL;
+    for (uint64_t page = at & ~(uint64_t)(X86_PAGE_SIZE - 1); page < end; page += X86_PAGE_SIZE) {
+        long rc = kpaging_protect(page);
+        if (rc)
+            return rc;
+    }
+    d->msix_cap = (uint8_t)cap;
+    d->msix_count = (uint16_t)count;
+    d->msix_table = at;
+    return 0;
+}
+
+/* The device may master the bus from now on: the core set the bit, and no CPL3 write changes
+ * it. */
+static void bus_master_on(const struct kvirtio *d)
+{
+    uint32_t command = config_read(d->pci, PCI_COMMAND, 2);
+    kdev_config_write(d->pci | PCI_COMMAND, 2, command | PCI_COMMAND_MASTER);
+}
+
 /* A modern device's common configuration: in one 4 KiB page below 4 GiB, above the platform's
- * low memory; a legacy device's registers: at or above KABI_PORT_DEVICE_MIN. */
-long kvirtio_open(uint64_t where, uint64_t kind)
+ * low memory; a legacy device's registers: at or above KABI_PORT_DEVICE_MIN. The PCI function
+ * names register 0, and the vector is one of the core's for devices (EOI only). */
+long kvirtio_open(uint64_t where, uint64_t kind, uint64_t pci, uint64_t vector)
 {
     int modern = kind == KABI_VIRTIO_MODERN;
     if (kind > KABI_VIRTIO_LEGACY || where % 4 ||
         (modern ? where < X86_LARGE_PAGE_SIZE || where >= PLAT_MAPPED_LIMIT ||
                       where % X86_PAGE_SIZE + COMMON_SIZE > X86_PAGE_SIZE
-                : where < KABI_PORT_DEVICE_MIN || where > 0x10000 - VIRTIO_LEGACY_DEVICE_MSIX))
+                : where < KABI_PORT_DEVICE_MIN || where > 0x10000 - VIRTIO_LEGACY_DEVICE_MSIX) ||
+        pci > KABI_PCI_ADDRESS_MAX || pci % PCI_CONFIG_SIZE ||
+        (vector != KABI_VEC_NIC && vector != KABI_VEC_OUTPUT))
         return -KABI_EINVAL;
     for (unsigned i = 0; i < device_count; i++)
         if (modern ? devices[i].common == where : devices[i].io == where)
             return i;
     if (device_count == KABI_VIRTIO_DEVICES)
         return -KABI_ENOMEM;
-    if (modern) {
-        long rc = kpaging_protect(where);
-        if (rc)
-            return rc;
-    }
-    devices[device_count] =
-        (struct kvirtio){.common = modern ? where : 0, .io = modern ? 0 : (uint16_t)where};
-    return device_count++;
+    struct kvirtio *d = &devices[device_count];
+    *d = (struct kvirtio){.common = modern ? where : 0,
+                          .io = modern ? 0 : (uint16_t)where,
+                          .pci = (uint32_t)pci,
+                          .vector = (uint8_t)vector};
+    long rc = modern ? kpaging_protect(where) : 0;
+    if (rc == 0)
+        rc = msix_take(d);
+    if (rc)
+        return rc;
+    bus_master_on(d);
+    __atomic_store_n(&device_count, device_count + 1, __ATOMIC_RELEASE);
+    return device_count - 1;
 }
 
 static struct kvirtio *device(uint64_t dev)
@@ -142,6 +223,40 @@ static long queue_max(struct kvirtio *d, uint64_t q)
     return rd(d, d->common ? VIRTIO_COMMON_Q_SIZE : VIRTIO_LEGACY_QUEUE_SIZE, 2);
 }
 
+/* This CPU's APIC ID: the x2APIC ID where CPUID has it, else the initial 8-bit one (the LAPIC
+ * itself may not be configured yet: devices are claimed before SMP_SETUP). */
+static uint32_t own_apic_id(void)
+{
+    if (x86_cpuid(X86_CPUID_VENDOR, 0).eax >= X86_CPUID_TOPOLOGY) {
+        struct x86_cpuid t = x86_cpuid(X86_CPUID_TOPOLOGY, 0);
+        if (t.ebx)
+            return t.edx;
+    }
+    return x86_cpuid(X86_CPUID_FEATURES, 0).ebx >> X86_CPUID1_EBX_APICID;
+}
+
+/* Entry `entry` raises the device's vector on this CPU (SDM vol. 3A 11.11: physical
+ * destination, fixed delivery, edge); masked while it changes. Then MSI-X is on, unmasked. */
+static long msix_route(struct kvirtio *d, uint64_t entry)
+{
+    uint32_t apic = own_apic_id();
+    if (!d->msix_cap)
+        return -KABI_ENODEV;
+    if (entry >= d->msix_count || apic > MSI_ADDRESS_DEST_MAX)
+        return -KABI_EINVAL;
+    volatile uint32_t *e =
+        (volatile uint32_t *)(uintptr_t)(d->msix_table + entry * PCI_MSIX_ENTRY_SIZE);
+    e[PCI_MSIX_ENTRY_CONTROL / 4] |= PCI_MSIX_ENTRY_MASKED;
+    e[PCI_MSIX_ENTRY_ADDR_LO / 4] = MSI_ADDRESS_BASE | apic << MSI_ADDRESS_DEST_SHIFT;
+    e[PCI_MSIX_ENTRY_ADDR_HI / 4] = 0;
+    e[PCI_MSIX_ENTRY_DATA / 4] = MSI_DATA_FIXED_EDGE | d->vector;
+    e[PCI_MSIX_ENTRY_CONTROL / 4] &= ~PCI_MSIX_ENTRY_MASKED;
+    uint32_t control = config_read(d->pci, d->msix_cap + PCI_MSIX_CONTROL, 2);
+    kdev_config_write(d->pci | (d->msix_cap + PCI_MSIX_CONTROL), 2,
+                      (control | PCI_MSIX_CONTROL_ENABLE) & ~PCI_MSIX_CONTROL_MASK);
+    return 0;
+}
+
 static long ctl(struct kvirtio *d, uint64_t op, uint64_t a, uint64_t b)
 {
     unsigned status = d->common ? VIRTIO_COMMON_STATUS : VIRTIO_LEGACY_STATUS;
@@ -159,6 +274,8 @@ static long ctl(struct kvirtio *d, uint64_t op, uint64_t a, uint64_t b)
         return features_set(d, a, b);
     case KABI_VIRTIO_QUEUE_MAX:
         return queue_max(d, a);
+    case KABI_VIRTIO_MSIX:
+        return msix_route(d, a);
     default:
         return -KABI_EINVAL;
     }
@@ -239,6 +356,19 @@ int kvirtio_port_write_ok(uint64_t port, uint64_t width)
         if (devices[i].common || port + width <= io || port >= io + VIRTIO_LEGACY_DEVICE_MSIX)
             continue;
         if (port != io + VIRTIO_LEGACY_QUEUE_NOTIFY || width != LEGACY_NOTIFY_WIDTH)
+            return 0;
+    }
+    return 1;
+}
+
+/* [address, address + width) misses the MSI-X capability of every registered device */
+int kvirtio_config_write_ok(uint64_t address, uint64_t width)
+{
+    unsigned n = __atomic_load_n(&device_count, __ATOMIC_ACQUIRE);
+    uint64_t fn = address & ~(uint64_t)(PCI_CONFIG_SIZE - 1), reg = address % PCI_CONFIG_SIZE;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned cap = devices[i].msix_cap;
+        if (cap && devices[i].pci == fn && reg < cap + PCI_MSIX_PBA + 4 && reg + width > cap)
             return 0;
     }
     return 1;

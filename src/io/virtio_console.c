@@ -131,7 +131,7 @@ static void claim(void)
 {
     if (pci_find(is_console, NULL, &port.pci) != 0)
         return;
-    int rc = virtio_pci_open(&port.t, &port.pci, runtime_bsp_apic_id(), KABI_VEC_OUTPUT);
+    int rc = virtio_pci_open(&port.t, &port.pci, KABI_VEC_OUTPUT);
     port.claimed = rc == -ENOSPC ? -ENOMEM : rc ? -ENODEV : 0; /* no room for BARs: no memory */
 }
 RUNTIME_STARTUP_HOOK(claim);

@@ -17,6 +17,12 @@ static inline long devcall_pci_write(uint32_t address, unsigned width, uint32_t 
     return usys_call(KABI_SYS_PCI_WRITE, (long)address, (long)width, (long)value, 0);
 }
 
+/* Start-up: the core's configuration accesses go through this ECAM range from now on */
+static inline long devcall_pci_ecam(uint64_t base, unsigned first_bus, unsigned last_bus)
+{
+    return usys_call(KABI_SYS_PCI_ECAM, (long)base, (long)first_bus, (long)last_bus, 0);
+}
+
 static inline long devcall_port_read(uint16_t port, unsigned width)
 {
     return usys_call(KABI_SYS_PORT_READ, (long)port, (long)width, 0, 0);

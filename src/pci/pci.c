@@ -1,9 +1,8 @@
-/* PCI at CPL3 (see pci.h). Configuration space is read through ECAM pages mapped at CPL3, or
- * through the core one register at a time; everything else (the scan, BAR sizing and placement,
- * capability walking) is plain code here. */
+/* PCI at CPL3 (see pci.h). Configuration space is the core's: every access is a system call
+ * (the core reaches ECAM or ports 0xCF8/0xCFC); everything else (the scan, BAR sizing and
+ * placement, capability walking) is plain code here. */
 #include "pci.h"
 #include "devcall.h"
-#include "mcfg.h"
 #include "x86.h"
 
 #include <assert.h>
@@ -23,41 +22,21 @@ static struct range busy[PCI_BUSY_MAX];
 static unsigned busy_count;
 static int busy_known;
 
-#define ECAM_PAGES (PCI_BUSES << MCFG_BUS_SHIFT >> X86_LARGE_PAGE_SHIFT) /* 2 MiB pages */
-
 static struct pci_platform platform;
 static int platform_known;
-/* 2 MiB pages of the ECAM range mapped at CPL3, counted from the one holding its base (which
- * need only be 1 MiB aligned: one page more) */
-static uint8_t ecam_mapped[ECAM_PAGES / 8 + 1];
 
+/* The first access reads the ACPI tables and gives the core the ECAM range they name, whose
+ * pages are then the core's; without one (or when the core refused it: after start-up) the
+ * core uses ports 0xCF8/0xCFC. */
 static const struct pci_platform *plat(void)
 {
     if (!platform_known) {
         pci_acpi_read(&platform);
         platform_known = 1;
+        if (platform.ecam_base)
+            devcall_pci_ecam(platform.ecam_base, platform.bus_start, platform.bus_end);
     }
     return &platform;
-}
-
-/* The register's ECAM address, its 2 MiB page mapped; NULL for a bus the range does not decode
- * or a page the core would not map. */
-static volatile void *ecam_register(const struct pci_platform *p, const struct pci_device *d,
-                                    unsigned reg)
-{
-    if (d->bus < p->bus_start || d->bus > p->bus_end)
-        return NULL;
-    uint64_t offset = (uint64_t)d->bus << MCFG_BUS_SHIFT | (uint64_t)d->dev << MCFG_DEV_SHIFT |
-                      (uint64_t)d->fn << MCFG_FN_SHIFT;
-    unsigned page =
-        (unsigned)(((p->ecam_base & (X86_LARGE_PAGE_SIZE - 1)) + offset) >> X86_LARGE_PAGE_SHIFT);
-    if (!(ecam_mapped[page / 8] & 1u << page % 8)) {
-        uint64_t at = (p->ecam_base + offset) & ~(uint64_t)(X86_LARGE_PAGE_SIZE - 1);
-        if (devcall_mmio_map(at) < 0)
-            return NULL;
-        ecam_mapped[page / 8] |= (uint8_t)(1u << page % 8);
-    }
-    return (volatile void *)(uintptr_t)(p->ecam_base + offset + reg);
 }
 
 static uint32_t config_address(const struct pci_device *d, unsigned reg)
@@ -68,36 +47,16 @@ static uint32_t config_address(const struct pci_device *d, unsigned reg)
 uint32_t pci_read(const struct pci_device *d, unsigned reg, unsigned width)
 {
     assert((width == 1 || width == 2 || width == 4) && reg % width == 0 && reg < PCI_CONFIG_SIZE);
-    const struct pci_platform *p = plat();
-    if (!p->ecam_base) {
-        long v = devcall_pci_read(config_address(d, reg), width);
-        return v < 0 ? UINT32_MAX : (uint32_t)v;
-    }
-    volatile void *r = ecam_register(p, d, reg);
-    if (!r)
-        return UINT32_MAX;
-    return width == 1   ? *(volatile uint8_t *)r
-           : width == 2 ? *(volatile uint16_t *)r
-                        : *(volatile uint32_t *)r;
+    plat();
+    long v = devcall_pci_read(config_address(d, reg), width);
+    return v < 0 ? UINT32_MAX : (uint32_t)v;
 }
 
 void pci_write(const struct pci_device *d, unsigned reg, unsigned width, uint32_t value)
 {
     assert((width == 1 || width == 2 || width == 4) && reg % width == 0 && reg < PCI_CONFIG_SIZE);
-    const struct pci_platform *p = plat();
-    if (!p->ecam_base) {
-        devcall_pci_write(config_address(d, reg), width, value);
-        return;
-    }
-    volatile void *r = ecam_register(p, d, reg);
-    if (!r)
-        return;
-    if (width == 1)
-        *(volatile uint8_t *)r = (uint8_t)value;
-    else if (width == 2)
-        *(volatile uint16_t *)r = (uint16_t)value;
-    else
-        *(volatile uint32_t *)r = value;
+    plat();
+    devcall_pci_write(config_address(d, reg), width, value);
 }
 
 static void describe(struct pci_device *d)
@@ -307,8 +266,7 @@ void pci_enable(const struct pci_device *d)
 {
     uint32_t command = pci_read(d, PCI_COMMAND, 2);
     pci_write(d, PCI_COMMAND, 2,
-              command | PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-                  PCI_COMMAND_INTX_OFF);
+              command | PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_OFF);
 }
 
 unsigned pci_find_cap(const struct pci_device *d, uint8_t id, unsigned from)
@@ -330,26 +288,4 @@ unsigned pci_find_cap(const struct pci_device *d, uint8_t id, unsigned from)
 volatile void *pci_bar_ptr(const struct pci_device *d, unsigned bar, uint64_t offset)
 {
     return (volatile void *)(uintptr_t)(d->bars[bar].base + offset);
-}
-
-int pci_msix_route(const struct pci_device *d, unsigned entry, uint32_t apic_id, uint8_t vector)
-{
-    unsigned cap = pci_find_cap(d, PCI_CAP_ID_MSIX, 0);
-    if (!cap)
-        return -ENODEV;
-    uint32_t control = pci_read(d, cap + PCI_MSIX_CONTROL, 2);
-    uint32_t table = pci_read(d, cap + PCI_MSIX_TABLE, 4);
-    unsigned bir = table & PCI_MSIX_BIR_MASK;
-    if (entry > (control & PCI_MSIX_CONTROL_SIZE) || apic_id > MSI_ADDRESS_DEST_MAX ||
-        bir >= PCI_BARS || d->bars[bir].io || !in_window(d->bars[bir].base, d->bars[bir].size))
-        return -EINVAL;
-    volatile uint32_t *e =
-        pci_bar_ptr(d, bir, (table & PCI_MSIX_OFFSET_MASK) + (uint64_t)entry * PCI_MSIX_ENTRY_SIZE);
-    e[PCI_MSIX_ENTRY_ADDR_LO / 4] = MSI_ADDRESS_BASE | apic_id << MSI_ADDRESS_DEST_SHIFT;
-    e[PCI_MSIX_ENTRY_ADDR_HI / 4] = 0;
-    e[PCI_MSIX_ENTRY_DATA / 4] = MSI_DATA_FIXED_EDGE | vector;
-    e[PCI_MSIX_ENTRY_CONTROL / 4] &= ~PCI_MSIX_ENTRY_MASKED;
-    pci_write(d, cap + PCI_MSIX_CONTROL, 2,
-              (control | PCI_MSIX_CONTROL_ENABLE) & ~PCI_MSIX_CONTROL_MASK);
-    return 0;
 }

@@ -2,12 +2,12 @@
  * and placed where the host bridge forwards them when the firmware left them unassigned or
  * elsewhere), the capability list and MSI-X. Bootstrap CPU only; not thread-safe.
  *
- * Configuration mechanism: when the ACPI tables have a sound MCFG with an ECAM range for segment
- * 0 below 4 GiB (PCI Express hosts: QEMU's q35, and microvm with pcie=on), configuration space
- * is read and written directly at CPL3, each 2 MiB of the range mapped user-accessible and
- * uncached (KABI_SYS_MMIO_MAP) when its first bus is touched. Otherwise each access is a system
- * call that uses ports 0xCF8/0xCFC (the PC's mechanism #1). The choice is made on the first
- * access, once.
+ * Configuration space is the core's (kabi.h, KABI_SYS_PCI_*): each access is a system call.
+ * When the ACPI tables have a sound MCFG with an ECAM range for segment 0 below 4 GiB (PCI
+ * Express hosts: QEMU's q35, and microvm with pcie=on), the first access gives that range to
+ * the core, which then reaches every register through it (its pages are supervisor-only);
+ * otherwise the core uses ports 0xCF8/0xCFC (the PC's mechanism #1). Writes end with start-up,
+ * and bus mastering and the MSI-X capability of a virtio device are the core's.
  *
  * BAR placement window: the device window (KABI_DEVICE_WINDOW_START-END) unless, on an ECAM
  * host, the host bridge's 32-bit memory window from the DSDT does not contain it; then that
@@ -67,7 +67,8 @@ void pci_read_bars(struct pci_device *d);
  * -ENOSPC (no room, or an I/O BAR on a host without port I/O) or -EINVAL. */
 int pci_place_bar(struct pci_device *d, unsigned bar);
 
-/* Turns on memory and I/O decoding and bus mastering, and turns off INTx. */
+/* Turns on memory and I/O decoding and turns off INTx (bus mastering is the core's:
+ * KABI_SYS_VIRTIO_OPEN). */
 void pci_enable(const struct pci_device *d);
 
 /* Offset of the first capability with this ID at or after the one at `from` (0: from the start
@@ -76,11 +77,5 @@ unsigned pci_find_cap(const struct pci_device *d, uint8_t id, unsigned from);
 
 /* Pointer to a memory BAR's registers at `offset` (the BAR placed with pci_place_bar). */
 volatile void *pci_bar_ptr(const struct pci_device *d, unsigned bar, uint64_t offset);
-
-/* MSI-X: routes table entry `entry` to `vector` on the CPU with APIC ID `apic_id` (fixed
- * delivery, edge) and unmasks it, then enables MSI-X for the function. The table's BAR must have
- * been placed. 0, -ENODEV (no MSI-X capability), -EINVAL (entry out of range, APIC ID beyond 8
- * bits). */
-int pci_msix_route(const struct pci_device *d, unsigned entry, uint32_t apic_id, uint8_t vector);
 
 #endif

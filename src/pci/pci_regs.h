@@ -17,6 +17,11 @@
 #define PCI_DEVICES_PER_BUS 32
 #define PCI_FUNCTIONS       8
 #define PCI_CONFIG_SIZE     256 /* bytes of configuration space through mechanism #1 */
+/* PCI Express ECAM (PCI Express Base 4.0, 7.2.2): 4 KiB per function, 1 MiB per bus, from the
+ * address of bus 0 */
+#define PCI_ECAM_FN_SHIFT  12
+#define PCI_ECAM_DEV_SHIFT 15
+#define PCI_ECAM_BUS_SHIFT 20
 
 /* Type 0 and 1 header */
 #define PCI_VENDOR_ID        0x00 /* 16 bits; 0xFFFF: no function here */

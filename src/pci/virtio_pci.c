@@ -90,8 +90,9 @@ int virtio_pci_is_type(const struct pci_device *d, unsigned type)
            d->device <= VIRTIO_PCI_TRANSITIONAL_LAST && d->subsystem == type;
 }
 
-int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t apic_id,
-                    uint8_t vector)
+/* The core takes the device with its BARs where they are now: it turns on bus mastering,
+ * takes the MSI-X table and programs entry 0 for this CPU. */
+int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint8_t vector)
 {
     *t = (struct virtio_pci){.pci = *d};
     pci_read_bars(&t->pci);
@@ -102,13 +103,14 @@ int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t a
     if (msix)
         pci_place_bar(&t->pci, pci_read(&t->pci, msix + PCI_MSIX_TABLE, 4) & PCI_MSIX_BIR_MASK);
     pci_enable(&t->pci);
-    t->msix = pci_msix_route(&t->pci, 0, apic_id, vector) == 0;
     long handle =
         usys_call(KABI_SYS_VIRTIO_OPEN, t->modern ? (long)(uintptr_t)t->common : (long)t->io,
-                  t->modern ? KABI_VIRTIO_MODERN : KABI_VIRTIO_LEGACY, 0, 0);
+                  t->modern ? KABI_VIRTIO_MODERN : KABI_VIRTIO_LEGACY,
+                  KABI_PCI_ADDRESS((long)d->bus, (long)d->dev, (long)d->fn, 0), vector);
     if (handle < 0)
         return -ENODEV;
     t->handle = (int)handle;
+    t->msix = usys_call(KABI_SYS_VIRTIO_CTL, t->handle, KABI_VIRTIO_MSIX, 0, 0) == 0;
     virtio_pci_reset(t);
     return 0;
 }

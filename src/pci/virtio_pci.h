@@ -2,9 +2,10 @@
  * capabilities, with the legacy interface (I/O BAR 0) as a fallback. The common configuration
  * (status, features, where the queues are) is the core's: it is read and written through
  * KABI_SYS_VIRTIO_CTL and KABI_SYS_VQ_SETUP, and its page is supervisor-only (legacy: its
- * ports refuse CPL3's writes). The notification and device-specific structures and the MSI-X
- * table live in BARs placed in the device window and mapped for CPL3, so queue doorbells cost
- * no system call; the legacy interface goes through the core's port calls. Bootstrap CPU only. */
+ * ports refuse CPL3's writes), and so are its bus mastering and its MSI-X table (supervisor-only
+ * pages, entries programmed by the core). The notification and device-specific structures live
+ * in BARs placed in the device window and mapped for CPL3, so queue doorbells cost no system
+ * call; the legacy interface goes through the core's port calls. Bootstrap CPU only. */
 #ifndef TF_PCI_VIRTIO_PCI_H
 #define TF_PCI_VIRTIO_PCI_H
 
@@ -33,13 +34,13 @@ struct virtio_pci {
  * (0x1040 + type) or a transitional one, which carries its type in the subsystem ID (4.1.2). */
 int virtio_pci_is_type(const struct pci_device *d, unsigned type);
 
-/* Takes over PCI function *d: places its BARs, chooses the interface, routes MSI-X entry 0 to
- * `vector` on the CPU with APIC ID `apic_id` (t->msix says whether that worked) and registers
- * the device with the core, which then owns its common configuration. Start-up only, before
- * the other CPUs start (KABI_SYS_VIRTIO_OPEN). Leaves the device reset. 0, -ENODEV (neither
- * interface usable, or the core refused it) or -ENOSPC (no room for its BARs). */
-int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint32_t apic_id,
-                    uint8_t vector);
+/* Takes over PCI function *d: places its BARs, chooses the interface and registers the device
+ * with the core, which then owns its common configuration, its bus mastering and its MSI-X
+ * table, and has entry 0 raise `vector` (KABI_VEC_NIC or KABI_VEC_OUTPUT) on the calling CPU
+ * (t->msix says whether that worked). Start-up only, before the other CPUs start
+ * (KABI_SYS_VIRTIO_OPEN). Leaves the device reset. 0, -ENODEV (neither interface usable, or
+ * the core refused it) or -ENOSPC (no room for its BARs). */
+int virtio_pci_open(struct virtio_pci *t, const struct pci_device *d, uint8_t vector);
 
 /* Device status (VIRTIO_STATUS_*): reset (waits until the device reads back 0), add bits, read. */
 void virtio_pci_reset(struct virtio_pci *t);

@@ -186,7 +186,7 @@ static void claim(void)
 {
     if (pci_find(is_virtio_net, NULL, &nic.pci) != 0)
         return;
-    int rc = virtio_pci_open(&nic.t, &nic.pci, runtime_bsp_apic_id(), KABI_VEC_NIC);
+    int rc = virtio_pci_open(&nic.t, &nic.pci, KABI_VEC_NIC);
     nic.claimed = rc == -ENOSPC ? -ENOMEM : rc ? -ENODEV : 0; /* no room for BARs: no memory */
 }
 RUNTIME_STARTUP_HOOK(claim);

@@ -5,7 +5,9 @@
  *   hostile fp-exceptions                         the exceptions on those vectors (hostile_irq.c)
  *   hostile dma-post                              DMA into the core through the card
  *   hostile dma-common                            the card's common configuration
- * (hostile_dma.c) Each mode prints what the hostile code got back and then runs a round of plain
+ * (hostile_dma.c)
+ *   hostile pci-config                            the card's PCI configuration and MSI-X table
+ * (hostile_pci.c) Each mode prints what the hostile code got back and then runs a round of plain
  * tasks on every CPU: the runtime and every CPU must still work. */
 #include "hostile.h"
 
@@ -99,6 +101,8 @@ int main(int argc, char **argv)
         return hostile_fp_exceptions();
     if (!strncmp(mode, "dma-", 4))
         return hostile_dma(mode);
+    if (!strncmp(mode, "pci-", 4))
+        return hostile_pci(mode);
     if (!strncmp(mode, "irq-", 4))
         return hostile_irq(mode, argc > 2 ? argv[2] : NULL);
     return hostile_calls(mode);

@@ -26,5 +26,6 @@ int hostile_calls(const char *mode);
 int hostile_irq(const char *mode, const char *vector);
 int hostile_fp_exceptions(void);
 int hostile_dma(const char *mode);
+int hostile_pci(const char *mode);
 
 #endif

@@ -11,6 +11,7 @@
 #include "hostile.h"
 #include "kabi.h"
 #include "percpu.h"
+#include "pci_regs.h"
 #include "platform.h"
 #include "x86.h"
 
@@ -18,11 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CALLS 7
+#define CALLS    9
+#define ECAM_Q35 0xB0000000 /* where QEMU's q35 has it; refused anywhere once start-up is over */
 
 static const char *const call_names[CALLS] = {"SET_POWEROFF", "KVMCLOCK",   "PIT_CALIBRATE",
                                               "SMP_SETUP",    "GUARD_PAGE", "FAULT_SETUP",
-                                              "STARTUP_DONE"};
+                                              "STARTUP_DONE", "PCI_ECAM",   "PCI_WRITE"};
 
 static char *spare_page;               /* GUARD_PAGE's target: a heap page nobody uses */
 static struct kabi_smp_setup fake_smp; /* count 1, BSP only */
@@ -47,6 +49,8 @@ static void try_calls(long out[CALLS])
     out[5] = hostile_syscall(KABI_SYS_FAULT_SETUP, (long)&fake_armed, (long)hijacked,
                              (long)(spare_page + X86_PAGE_SIZE), 0);
     out[6] = hostile_syscall(KABI_SYS_STARTUP_DONE, 0, 0, 0, 0);
+    out[7] = hostile_syscall(KABI_SYS_PCI_ECAM, ECAM_Q35, 0, 0, 0);
+    out[8] = hostile_syscall(KABI_SYS_PCI_WRITE, KABI_PCI_ADDRESS(0, 0, 0, PCI_VENDOR_ID), 2, 0, 0);
 }
 
 static uint64_t calls_task(unsigned i)

@@ -1,7 +1,9 @@
 /* hostile-production: a program linked like any user's (taskfarm_add_image: the production
  * core) that asks the core for what only the test suite's core offers:
- *   hostile-production selftest    KABI_SYS_SELFTEST_FAULT for a page fault at CPL0
- * Prints "SELFTEST_FAULT: <result>" (-88, ENOSYS, when refused) and exits 0. */
+ *   hostile-production selftest    KABI_SYS_SELFTEST_FAULT for a page fault at CPL0, and
+ *                                  KABI_SYS_SELFTEST_IRQ for an interrupt
+ * Prints "SELFTEST_FAULT: <result>" and "SELFTEST_IRQ: <result>" (-88, ENOSYS, when refused)
+ * and exits 0. */
 #include "kabi.h"
 #include "x86.h"
 
@@ -24,5 +26,6 @@ int main(int argc, char **argv)
         return 2;
     }
     printf("SELFTEST_FAULT: %ld\n", syscall1(KABI_SYS_SELFTEST_FAULT, X86_VEC_PF));
+    printf("SELFTEST_IRQ: %ld\n", syscall1(KABI_SYS_SELFTEST_IRQ, 0));
     return 0;
 }

@@ -113,7 +113,7 @@ class GsBaseTest(Contained):
 
 
 STARTUP_CALLS = ["SET_POWEROFF", "KVMCLOCK", "PIT_CALIBRATE", "SMP_SETUP", "GUARD_PAGE",
-                 "FAULT_SETUP", "STARTUP_DONE"]
+                 "FAULT_SETUP", "STARTUP_DONE", "PCI_ECAM", "PCI_WRITE"]
 EPERM, EINVAL, ENOSYS = -1, -22, -88
 
 
@@ -164,12 +164,15 @@ class PlatformCallTest(Contained):
 
 
 class InterruptVectorTest(Contained):
-    """Interrupts on exception vectors, sent through the network card's MSI-X table (which CPL3
-    owns): an interrupt is acknowledged and ignored, never taken for an exception. Vector 17
-    (#AC) pushes an error code as an exception and none as an interrupt; vectors 16 (#MF) and
-    19 (#XM) none either way, and are exceptions only with an x87 or SSE error pending. Each arrives at CPL3 inside a task, at CPL0 in the halt of a receive, and at CPL0
-    in the core's short park path with a GS base the task set to 0 (each time a task on another
-    CPU unmasks the message, once the target halts)."""
+    """Interrupts on exception vectors: an interrupt is acknowledged and ignored, never taken
+    for an exception. Vector 17 (#AC) pushes an error code as an exception and none as an
+    interrupt; vectors 16 (#MF) and 19 (#XM) none either way, and are exceptions only with an
+    x87 or SSE error pending. CPL3 used to send these through the network card's MSI-X table;
+    that table is the core's now (PciConfigTest), so the test suite's core sends them
+    (SELFTEST_IRQ, a fixed IPI: what an MSI-X message or a DMA write to the MSI range
+    delivers). Each arrives at CPL3 inside a task, at CPL0 in the halt of a receive, and at
+    CPL0 in the core's short park path with a GS base the task set to 0 (each time a task on
+    another CPU sends it once the target halts)."""
 
     def check(self, b, vector, line):
         self.assert_contained(b, [])
@@ -189,13 +192,13 @@ class InterruptVectorTest(Contained):
     def test_in_a_task(self):
         for vector in (16, 17, 19):
             with self.subTest(vector=vector):
-                b = hostile_with_card("irq-task", str(vector))
+                b = hostile("irq-task", str(vector))
                 self.check(b, vector, "irq-task: returned 42\n")
 
     def test_in_a_receive(self):
         for vector in (16, 17, 19):
             with self.subTest(vector=vector):
-                b = hostile_with_card("irq-wait", str(vector), smp=2)
+                b = hostile("irq-wait", str(vector))
                 self.check(b, vector, "irq-wait: woke (0)\n")
                 self.assertIn("irq-wait helper: returned 2\n", b.output, b)
 
@@ -203,10 +206,66 @@ class InterruptVectorTest(Contained):
         for vector in (16, 17, 19):
             with self.subTest(vector=vector):
                 # tf.park=hlt: the short park path (MWAIT goes the long way)
-                b = hostile_with_card("irq-park", str(vector), "tf.park=hlt", smp=2)
+                b = hostile("irq-park", str(vector), "tf.park=hlt")
                 self.assert_contained(b, ["irq-park"])
+                self.assertIn(f"*** unexpected interrupt, vector {vector}, ", b.output, b)
                 self.assertRegex(b.output, r"\nirq-park \d: fault 14\n", b)  # the GS-0 task
                 self.assertRegex(b.output, r"\nirq-park \d: returned 2\n", b)
+
+    def test_no_selftest_interrupts_in_production_images(self):
+        b = boot(image("test", "security", "hostile-production"), "selftest", timeout=TIMEOUT)
+        self.assertEqual(b.code, 0, b)
+        self.assertIn(f"SELFTEST_IRQ: {ENOSYS}\n", b.output, b)
+
+
+class PciConfigTest(Contained):
+    """The network card's PCI configuration and MSI-X table are the core's (hostile_pci.c).
+    CPL3 could write configuration space (through the ECAM pages or PCI_WRITE) and the MSI-X
+    table: move the BAR of the common configuration to where it maps it, turn bus mastering
+    on for any device, have the card send an NMI or vector 3. Now every configuration write
+    after start-up is refused, bus mastering and the card's MSI-X capability even before, the
+    ECAM pages are supervisor-only, and a store into the MSI-X table faults; the card keeps
+    its BAR, bus mastering and MSI-X, and still receives. On the old core the calls return 0
+    and the stores go through."""
+
+    def results(self, b):
+        return dict(re.findall(r"(?m)^pci-config (\S+): (-?\w+)$", b.output))
+
+    def check(self, b):
+        results = self.results(b)
+        rounds = ["write-msix-nmi", "write-msix-low"]
+        if results.get("ecam") == "yes":
+            rounds.append("write-ecam")
+            self.assertEqual(results.get("ecam-map"), str(EINVAL), b)
+        self.assert_contained(b, rounds)
+        for what in ("startup-master", "bar", "master-off", "msix-off", "msix-table-offset",
+                     "host-master", "host-same"):
+            self.assertEqual(results.get(what), str(EPERM), f"{what}\n{b}")
+        self.assertEqual(results.get("msix-entry"), "0", b)  # the core's own message again
+        self.assertEqual(results.get("msix-beyond"), str(EINVAL), b)
+        for name in rounds:
+            self.assertEqual(self.outcome(b, name), "fault 14", name)
+        self.assertEqual(results.get("bar-moved"), "0", b)
+        self.assertEqual(results.get("master"), "1", b)
+        self.assertEqual(results.get("msix-on"), "1", b)
+        self.assertRegex(b.output, r"\npci-config: received 7\n", b)
+        return results
+
+    def test_default_machine(self):
+        """tf-run's default for a card: microvm with pcie=on (ECAM) under KVM, pc under TCG"""
+        self.check(hostile_with_card("pci-config", smp=2))
+
+    def test_q35_with_ecam(self):
+        results = self.check(hostile_with_card("pci-config", smp=2,
+                                               tf_run_args=("--machine", "q35")))
+        self.assertEqual(results.get("ecam"), "yes")
+
+    def test_legacy_card(self):
+        """The legacy interface's MSI-X table lives in a memory BAR too"""
+        b = hostile_with_card("pci-config", smp=2, tf_run_args=(
+            "--machine", "q35", "--nic", "virtio-net-pci,disable-modern=on"))
+        self.assertRegex(b.output, r"virtio-net at PCI .*legacy interface", b)
+        self.check(b)
 
 
 EFAULT, EBUSY = -14, -16
