@@ -8,8 +8,8 @@
  * Queues: receive (0) and transmit (1), up to NET_QUEUE_SIZE entries each, one descriptor per
  * NET_BUFFER_SIZE buffer: descriptor i is always buffer i. The core owns the descriptor tables
  * and posts buffers for the driver (virtqueue.h), one system call per batch, so buffers are
- * handed over in batches: receive buffers as the stack releases them, posted once the queue is
- * drained, before sleeping, or when half the ring waits; a frame to send goes at once when the
+ * handed over in batches: receive buffers as the stack releases them, posted NET_RX_BATCH at a
+ * time (the device keeps the rest of the ring meanwhile); a frame to send goes at once when the
  * device has sent every earlier one, otherwise with the frames that follow it (a burst) when
  * NET_TX_BATCH are waiting, the receive queue is drained, the driver sleeps, or at exit.
  * Transmit buffers are reclaimed when netif_tx needs one.
@@ -41,13 +41,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_QUEUE_SIZE   256        /* entries per queue (fewer when the device offers fewer) */
-#define NET_QUEUE_MAX    1024       /* largest fixed size of a legacy device we accept */
-#define NET_BUFFER_SIZE  2048       /* header + frame; larger frames are dropped by the device */
-#define NET_POLL_NS      1000000ull /* sleep bound without an interrupt */
-#define NET_LOCAL_MAC0   0x02 /* locally administered, unicast: used when the device has none */
-#define NET_EXIT_WAIT_NS 100000000ull /* exit waits at most this long for queued frames */
-#define NET_TX_BATCH     32 /* frames held for one post while the device is still sending */
+#define NET_QUEUE_SIZE      256        /* entries per queue (fewer when the device offers fewer) */
+#define NET_QUEUE_MAX       1024       /* largest fixed size of a legacy device we accept */
+#define NET_BUFFER_SIZE     2048       /* header + frame; larger frames are dropped by the device */
+#define NET_POLL_NS         1000000ull /* sleep bound without an interrupt */
+#define NET_LOCAL_MAC0      0x02 /* locally administered, unicast: used when the device has none */
+#define NET_EXIT_WAIT_NS    100000000ull /* exit waits at most this long for queued frames */
+#define NET_TX_BATCH        32 /* frames held for one post while the device is still sending */
+#define NET_RX_BATCH        32 /* receive buffers given back in one post (at most half the ring) */
+#define NET_POLL_US_DEFAULT 50 /* tf.net_poll_us: how long netif_wait watches before it halts */
 
 static struct nic {
     struct virtio_pci t;
@@ -64,6 +66,7 @@ static struct nic {
     /* tf.vqstats=1: doorbell writes (each a VM exit), sleeps in netif_wait (VQ_WAIT calls), and
      * those of them a frame ended (it came while the CPU was halted: the card's interrupt) */
     uint64_t kicks, waits, woken;
+    uint64_t poll_ticks; /* tf.net_poll_us in TSC ticks */
 } nic = {.held = -1, .claimed = -ENODEV};
 
 static int is_virtio_net(const struct pci_device *d, void *ctx)
@@ -221,6 +224,9 @@ int netif_open(uint8_t mac[6])
     if (nic.claimed)
         return nic.claimed;
     deadline_timer_init();
+    const char *poll = tf_option("net_poll_us"); /* its form was checked at boot */
+    nic.poll_ticks =
+        deadline_tsc_ticks((poll ? strtoull(poll, NULL, 10) : NET_POLL_US_DEFAULT) * 1000ull);
     int rc;
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER);
@@ -248,14 +254,27 @@ static void rx_kick(void)
         kick(VIRTIO_NET_Q_RX);
 }
 
+/* Receive buffers go back to the device NET_RX_BATCH at a time (half the ring when that is
+ * fewer): the device always holds all but that many, so it never runs dry, and a request
+ * answered costs no system call of its own for its buffer. */
+static unsigned rx_batch(void)
+{
+    return nic.rx.size / 2u < NET_RX_BATCH ? nic.rx.size / 2u : NET_RX_BATCH;
+}
+
+static void rx_give_back(uint16_t id)
+{
+    virtq_push(&nic.rx, id);
+    if (virtq_unposted(&nic.rx) >= rx_batch())
+        rx_kick();
+}
+
 void netif_rx_release(void)
 {
     if (nic.held < 0)
         return;
-    virtq_push(&nic.rx, (uint16_t)nic.held);
+    rx_give_back((uint16_t)nic.held);
     nic.held = -1;
-    if (virtq_unposted(&nic.rx) >= nic.rx.size / 2u)
-        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
 }
 
 const uint8_t *netif_rx_next(size_t *len)
@@ -267,17 +286,15 @@ const uint8_t *netif_rx_next(size_t *len)
         if (id >= nic.rx.size)
             continue; /* not a descriptor of ours: nothing to give back */
         if (written < nic.header_len) {
-            virtq_push(&nic.rx, id);
+            rx_give_back(id);
             continue;
         }
         nic.held = id;
         *len = written - nic.header_len;
         return nic.rx_buffers + (size_t)id * NET_BUFFER_SIZE + nic.header_len;
     }
-    if (nic.open) {
-        rx_kick();
+    if (nic.open)
         tx_post(); /* the burst of replies to what was received */
-    }
     return NULL;
 }
 
@@ -331,14 +348,32 @@ static int wait_timer(uint64_t deadline_ns, uint64_t *timer, unsigned *mode)
     return *mode != KABI_TIMER_NONE;
 }
 
+/* The polling budget: watches the used ring for up to tf.net_poll_us (and not past deadline_ns)
+ * before halting. A frame that comes meanwhile, the next of a client's back-to-back requests,
+ * costs no system call, interrupt or halt. Nothing privileged here: a load and PAUSE (which
+ * lets the hypervisor run another vCPU when this one spins on). 1 when a frame came. */
+static int poll_rx(uint64_t deadline_ns)
+{
+    if (!nic.poll_ticks)
+        return 0;
+    uint64_t start = x86_rdtsc();
+    do {
+        if (virtq_pending(&nic.rx))
+            return 1;
+        x86_pause();
+    } while (x86_rdtsc() - start < nic.poll_ticks && (!deadline_ns || tf_now_ns() < deadline_ns));
+    return 0;
+}
+
 void netif_wait(uint64_t deadline_ns)
 {
     uint64_t timer = 0;
     unsigned mode;
     if (!nic.open)
         return;
-    rx_kick();
     tx_post();
+    if (poll_rx(deadline_ns))
+        return;
     if (!wait_timer(deadline_ns, &timer, &mode))
         return;
     /* Even with a frame waiting: the core turns the card's interrupts on before it looks, so a
