@@ -8,8 +8,8 @@
  * Queues: receive (0) and transmit (1), up to NET_QUEUE_SIZE entries each, one descriptor per
  * NET_BUFFER_SIZE buffer: descriptor i is always buffer i. The core owns the descriptor tables
  * and posts buffers for the driver (virtqueue.h), one system call per batch, so buffers are
- * handed over in batches: receive buffers as the stack releases them, posted NET_RX_BATCH at a
- * time (the device keeps the rest of the ring meanwhile); a frame to send goes at once when the
+ * handed over in batches: receive buffers as the stack releases them, posted once the queue is
+ * drained, before sleeping, or when half the ring waits; a frame to send goes at once when the
  * device has sent every earlier one, otherwise with the frames that follow it (a burst) when
  * NET_TX_BATCH are waiting, the receive queue is drained, the driver sleeps, or at exit.
  * Transmit buffers are reclaimed when netif_tx needs one.
@@ -48,7 +48,6 @@
 #define NET_LOCAL_MAC0      0x02 /* locally administered, unicast: used when the device has none */
 #define NET_EXIT_WAIT_NS    100000000ull /* exit waits at most this long for queued frames */
 #define NET_TX_BATCH        32 /* frames held for one post while the device is still sending */
-#define NET_RX_BATCH        32 /* receive buffers given back in one post (at most half the ring) */
 #define NET_POLL_US_DEFAULT 50 /* tf.net_poll_us: how long netif_wait watches before it halts */
 
 static struct nic {
@@ -254,19 +253,13 @@ static void rx_kick(void)
         kick(VIRTIO_NET_Q_RX);
 }
 
-/* Receive buffers go back to the device NET_RX_BATCH at a time (half the ring when that is
- * fewer): the device always holds all but that many, so it never runs dry, and a request
- * answered costs no system call of its own for its buffer. */
-static unsigned rx_batch(void)
-{
-    return nic.rx.size / 2u < NET_RX_BATCH ? nic.rx.size / 2u : NET_RX_BATCH;
-}
-
+/* Receive buffers go back to the device once the queue is drained (so that it holds every one
+ * whenever the stack is idle), or when half the ring waits during a long burst. */
 static void rx_give_back(uint16_t id)
 {
     virtq_push(&nic.rx, id);
-    if (virtq_unposted(&nic.rx) >= rx_batch())
-        rx_kick();
+    if (virtq_unposted(&nic.rx) >= nic.rx.size / 2u)
+        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
 }
 
 void netif_rx_release(void)
@@ -293,8 +286,10 @@ const uint8_t *netif_rx_next(size_t *len)
         *len = written - nic.header_len;
         return nic.rx_buffers + (size_t)id * NET_BUFFER_SIZE + nic.header_len;
     }
-    if (nic.open)
+    if (nic.open) {
+        rx_kick();
         tx_post(); /* the burst of replies to what was received */
+    }
     return NULL;
 }
 
@@ -374,6 +369,7 @@ void netif_wait(uint64_t deadline_ns)
     tx_post();
     if (poll_rx(deadline_ns))
         return;
+    rx_kick();
     if (!wait_timer(deadline_ns, &timer, &mode))
         return;
     /* Even with a frame waiting: the core turns the card's interrupts on before it looks, so a
