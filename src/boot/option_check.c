@@ -22,7 +22,8 @@ static const struct tf_option_decl runtime_options[] = {
     {"ip", "A.B.C.D/PREFIX"},
     {"gw", "A.B.C.D"},
     {"quiet", "0|1"},
-    {"vqstats", "0|1"}, /* virtio-net prints its buffers per system call at exit */
+    {"vqstats", "0|1"},           /* virtio-net prints its buffers per system call at exit */
+    {"net_poll_us", "0-1000000"}, /* virtio-net watches for frames this long before it halts */
     {"help", "1"},
 };
 #define RUNTIME_OPTIONS (sizeof(runtime_options) / sizeof(runtime_options[0]))

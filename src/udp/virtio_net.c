@@ -41,13 +41,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_QUEUE_SIZE   256        /* entries per queue (fewer when the device offers fewer) */
-#define NET_QUEUE_MAX    1024       /* largest fixed size of a legacy device we accept */
-#define NET_BUFFER_SIZE  2048       /* header + frame; larger frames are dropped by the device */
-#define NET_POLL_NS      1000000ull /* sleep bound without an interrupt */
-#define NET_LOCAL_MAC0   0x02 /* locally administered, unicast: used when the device has none */
-#define NET_EXIT_WAIT_NS 100000000ull /* exit waits at most this long for queued frames */
-#define NET_TX_BATCH     32 /* frames held for one post while the device is still sending */
+#define NET_QUEUE_SIZE      256        /* entries per queue (fewer when the device offers fewer) */
+#define NET_QUEUE_MAX       1024       /* largest fixed size of a legacy device we accept */
+#define NET_BUFFER_SIZE     2048       /* header + frame; larger frames are dropped by the device */
+#define NET_POLL_NS         1000000ull /* sleep bound without an interrupt */
+#define NET_LOCAL_MAC0      0x02 /* locally administered, unicast: used when the device has none */
+#define NET_EXIT_WAIT_NS    100000000ull /* exit waits at most this long for queued frames */
+#define NET_TX_BATCH        32 /* frames held for one post while the device is still sending */
+#define NET_POLL_US_DEFAULT 50 /* tf.net_poll_us: how long netif_wait watches before it halts */
 
 static struct nic {
     struct virtio_pci t;
@@ -61,6 +62,10 @@ static struct nic {
     int claimed; /* at start-up: 0, or the -errno with which the card was not taken over */
     struct pci_device pci;
     uint8_t mac[6];
+    /* tf.vqstats=1: doorbell writes (each a VM exit), sleeps in netif_wait (VQ_WAIT calls), and
+     * those of them a frame ended (it came while the CPU was halted: the card's interrupt) */
+    uint64_t kicks, waits, woken;
+    uint64_t poll_ticks; /* tf.net_poll_us in TSC ticks */
 } nic = {.held = -1, .claimed = -ENODEV};
 
 static int is_virtio_net(const struct pci_device *d, void *ctx)
@@ -146,21 +151,38 @@ static void report(const struct pci_device *d)
     printf("\n");
 }
 
+static void kick(unsigned queue)
+{
+    nic.kicks++;
+    virtio_pci_notify(&nic.t, queue);
+}
+
 static void tx_post(void)
 {
     if (virtq_publish(&nic.tx))
-        virtio_pci_notify(&nic.t, VIRTIO_NET_Q_TX);
+        kick(VIRTIO_NET_Q_TX);
 }
 
-/* tf.vqstats=1: how many buffers each system call posted, for the benchmarks */
+/* tf.vqstats=1: how many buffers each system call posted, the doorbells rung and the sleeps,
+ * for the benchmarks (bench/request-rate reads the second line). Written straight to the
+ * console: exit() has closed stdio before the exit hooks run. */
 static void report_posts(void)
 {
     if (!runtime_option_on("vqstats"))
         return;
-    printf("taskfarm: virtio-net posted %llu receive buffers in %llu calls, %llu frames in %llu "
-           "calls\n",
-           (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
-           (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls);
+    char line[320];
+    int n = snprintf(line, sizeof(line),
+                     "taskfarm: virtio-net posted %llu receive buffers in %llu calls, %llu frames "
+                     "in %llu calls\ntaskfarm: vqstats rx_posts=%llu rx_calls=%llu tx_posts=%llu "
+                     "tx_calls=%llu kicks=%llu waits=%llu woken=%llu\n",
+                     (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
+                     (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
+                     (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
+                     (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
+                     (unsigned long long)nic.kicks, (unsigned long long)nic.waits,
+                     (unsigned long long)nic.woken);
+    if (n > 0)
+        usys_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* The exit hook (see the top). On the bootstrap CPU it posts the frames still held; elsewhere
@@ -201,6 +223,9 @@ int netif_open(uint8_t mac[6])
     if (nic.claimed)
         return nic.claimed;
     deadline_timer_init();
+    const char *poll = tf_option("net_poll_us"); /* its form was checked at boot */
+    nic.poll_ticks =
+        deadline_tsc_ticks((poll ? strtoull(poll, NULL, 10) : NET_POLL_US_DEFAULT) * 1000ull);
     int rc;
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_ACKNOWLEDGE);
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER);
@@ -215,7 +240,7 @@ int netif_open(uint8_t mac[6])
     memcpy(mac, nic.mac, sizeof(nic.mac));
     virtio_pci_add_status(&nic.t, VIRTIO_STATUS_DRIVER_OK);
     virtq_publish(&nic.rx); /* every receive buffer, in one call */
-    virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
+    kick(VIRTIO_NET_Q_RX);
     nic.open = 1;
     runtime_on_exit(tx_drain_at_exit);
     report(&nic.pci);
@@ -225,17 +250,24 @@ int netif_open(uint8_t mac[6])
 static void rx_kick(void)
 {
     if (virtq_publish(&nic.rx))
-        virtio_pci_notify(&nic.t, VIRTIO_NET_Q_RX);
+        kick(VIRTIO_NET_Q_RX);
+}
+
+/* Receive buffers go back to the device once the queue is drained (so that it holds every one
+ * whenever the stack is idle), or when half the ring waits during a long burst. */
+static void rx_give_back(uint16_t id)
+{
+    virtq_push(&nic.rx, id);
+    if (virtq_unposted(&nic.rx) >= nic.rx.size / 2u)
+        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
 }
 
 void netif_rx_release(void)
 {
     if (nic.held < 0)
         return;
-    virtq_push(&nic.rx, (uint16_t)nic.held);
+    rx_give_back((uint16_t)nic.held);
     nic.held = -1;
-    if (virtq_unposted(&nic.rx) >= nic.rx.size / 2u)
-        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
 }
 
 const uint8_t *netif_rx_next(size_t *len)
@@ -247,7 +279,7 @@ const uint8_t *netif_rx_next(size_t *len)
         if (id >= nic.rx.size)
             continue; /* not a descriptor of ours: nothing to give back */
         if (written < nic.header_len) {
-            virtq_push(&nic.rx, id);
+            rx_give_back(id);
             continue;
         }
         nic.held = id;
@@ -311,17 +343,39 @@ static int wait_timer(uint64_t deadline_ns, uint64_t *timer, unsigned *mode)
     return *mode != KABI_TIMER_NONE;
 }
 
+/* The polling budget: watches the used ring for up to tf.net_poll_us (and not past deadline_ns)
+ * before halting. A frame that comes meanwhile, the next of a client's back-to-back requests,
+ * costs no system call, interrupt or halt. Nothing privileged here: a load and PAUSE (which
+ * lets the hypervisor run another vCPU when this one spins on). 1 when a frame came. */
+static int poll_rx(uint64_t deadline_ns)
+{
+    if (!nic.poll_ticks)
+        return 0;
+    uint64_t start = x86_rdtsc();
+    do {
+        if (virtq_pending(&nic.rx))
+            return 1;
+        x86_pause();
+    } while (x86_rdtsc() - start < nic.poll_ticks && (!deadline_ns || tf_now_ns() < deadline_ns));
+    return 0;
+}
+
 void netif_wait(uint64_t deadline_ns)
 {
     uint64_t timer = 0;
     unsigned mode;
     if (!nic.open)
         return;
-    rx_kick();
     tx_post();
+    if (poll_rx(deadline_ns))
+        return;
+    rx_kick();
     if (!wait_timer(deadline_ns, &timer, &mode))
         return;
     /* Even with a frame waiting: the core turns the card's interrupts on before it looks, so a
      * CPU that never catches up with a flood still lets the card raise its message. */
+    int idle = !virtq_pending(&nic.rx);
+    nic.waits++;
     virtq_wait(&nic.rx, timer, mode);
+    nic.woken += idle && virtq_pending(&nic.rx);
 }

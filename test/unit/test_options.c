@@ -80,13 +80,17 @@ static int kept(const char *word)
 
 START_TEST(values_of_the_declared_form_pass)
 {
-    const char *good[] = {"tf.park=hlt",      "tf.park=mwait",  "tf.park=spin",
-                          "tf.spin_us=0",     "tf.spin_us=50",  "tf.spin_us=1000000",
-                          "tf.place=spread",  "tf.x2apic=off",  "tf.x2apic=on",
-                          "tf.quiet=0",       "tf.quiet=1",     "tf.ip=10.0.2.15/24",
-                          "tf.ip=0.0.0.0/0",  "tf.gw=10.0.2.2", "tf.port=1",
-                          "tf.port=65535",    "tf.mode=exact",  "tf.peer=255.255.255.255",
-                          "tf.label=a b c d", "tf.label="};
+    const char *good[] = {"tf.park=hlt",      "tf.park=mwait",
+                          "tf.park=spin",     "tf.spin_us=0",
+                          "tf.spin_us=50",    "tf.spin_us=1000000",
+                          "tf.place=spread",  "tf.x2apic=off",
+                          "tf.x2apic=on",     "tf.quiet=0",
+                          "tf.quiet=1",       "tf.ip=10.0.2.15/24",
+                          "tf.ip=0.0.0.0/0",  "tf.gw=10.0.2.2",
+                          "tf.port=1",        "tf.port=65535",
+                          "tf.mode=exact",    "tf.peer=255.255.255.255",
+                          "tf.label=a b c d", "tf.label=",
+                          "tf.net_poll_us=0", "tf.net_poll_us=1000000"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         ck_assert_msg(kept(good[i]), "%s: %s", good[i], warnings);
 }
@@ -110,6 +114,10 @@ START_TEST(bad_values_and_unknown_names_are_dropped_with_a_warning)
         {"tf.spin_us=99999999999999999999",
          "taskfarm: tf.spin_us=99999999999999999999 ignored: tf.spin_us accepts 0-1000000\n"},
         {"tf.quiet=yes", "taskfarm: tf.quiet=yes ignored: tf.quiet accepts 0|1\n"},
+        {"tf.net_poll_us=1000001",
+         "taskfarm: tf.net_poll_us=1000001 ignored: tf.net_poll_us accepts 0-1000000\n"},
+        {"tf.net_poll_us=-5", "taskfarm: tf.net_poll_us=-5 ignored: tf.net_poll_us accepts "
+                              "0-1000000\n"},
         {"tf.ip=10.0.2.300/24", "taskfarm: tf.ip=10.0.2.300/24 ignored: tf.ip accepts "
                                 "A.B.C.D/PREFIX\n"},
         {"tf.ip=10.0.2.15", "taskfarm: tf.ip=10.0.2.15 ignored: tf.ip accepts A.B.C.D/PREFIX\n"},
