@@ -44,7 +44,7 @@ class Guest:
     """One prime-count guest with a forwarded UDP port; stopped with "quit". With `key_file` it
     gets the key as the boot module "primes-key" (tf.key_module) and so does tf-client
     (--key-file); tf.key=HEX can be among the options instead. `guest_port`: the port the server
-    listens on (tf.port), 7070 unless the options change it.
+    listens on (tf.port), 7070 unless the options change it; `memory`: its RAM (tf-run -m).
 
     The host port is picked free and handed to QEMU, which binds it itself: another process may
     take it in between. QEMU then refuses to start (its host forwarding rule fails), and the
@@ -52,13 +52,14 @@ class Guest:
 
     ATTEMPTS = 5
 
-    def __init__(self, *options, smp=2, key_file=None, module=True, guest_port=7070):
+    def __init__(self, *options, smp=2, key_file=None, module=True, guest_port=7070,
+                 memory="256M"):
         self.key_file = key_file
         keyed = ["--module", f"{key_file}=primes-key"] if key_file and module else []
         for attempt in range(self.ATTEMPTS):
             self.port = free_udp_port()
             self.lines = []
-            cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", "256M", "--udp",
+            cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", memory, "--udp",
                    f"{self.port}:{guest_port}", "--timeout", "600", *keyed,
                    image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
                    *(["tf.key_module=primes-key"] if keyed else []), *options]

@@ -1,13 +1,15 @@
 """The prime-count server's boot options and its stats reply (docs/protocol.md): `quit` refused
-without tf.allow_quit=1 and accepted with it, tf.port, tf.quiet, and every counter of `stats`
-rising by what was sent.
+without tf.allow_quit=1 and accepted with it, tf.port, tf.quiet, every counter of `stats`
+rising by what was sent, and the `err` reply of a request whose tasks fail (the sieve's memory
+cannot be had in the least RAM the guest boots with).
 
 Accelerator: KVM when usable, TCG otherwise (tfqemu.ACCEL); nothing here depends on speed."""
+import re
 import socket
 import unittest
 
 import tfqemu
-from test_primes import Guest, padded, reply_or_none, stats_fields
+from test_primes import Guest, ok_fields, padded, reply_or_none, stats_fields
 
 
 class QuitTest(unittest.TestCase):
@@ -91,6 +93,52 @@ class StatsTest(unittest.TestCase):
             self.assertEqual(delta["requests"], sent, delta)
             # every datagram sent here is a frame the interface received
             self.assertGreaterEqual(delta["rx_frames"], sent + 1, delta)
+        finally:
+            g.stop()
+
+
+# The sieve's largest request: its base primes up to sqrt(10^12) = 10^6 take 1.5 MB (a byte and
+# a word for each odd number, examples/primes/primes.c). 4096 counts are one piece each (at most
+# 4096 pieces a request), so every task needs the whole 1.5 MB; its work, 4096 x 64 x 10^12, is
+# past the default limit, hence tf.max_work.
+NO_ROOM = "primes 4096 1000000000000 kernel=sieve id={id}"
+MAX_WORK = "tf.max_work=1000000000000000000"
+
+
+def least_memory():
+    """The least RAM, in MiB, that the primes image boots with, as the runtime says when given
+    too little (docs/FOOTPRINT.md): the image's end plus its least heap (1 MiB), rounded up"""
+    r = tfqemu.boot(tfqemu.image("examples", "primes", "primes"), tf_run_args=["-m", "15M"])
+    m = re.search(r"give the guest at least (\d+) MiB", r.output)
+    assert r.code == 95 and m, r
+    return int(m.group(1))
+
+
+class TaskFailureTest(unittest.TestCase):
+    def test_a_task_out_of_memory_gets_err_and_the_server_goes_on(self):
+        """In the least RAM the guest boots with, the heap is at most 2 MiB and the network
+        card's buffers take 1 MiB of it (256 + 256 of 2 KiB): no task finds the sieve's 1.5 MB.
+        One CPU, so the first result the server takes is task 0's (the bootstrap CPU runs the
+        queued tasks in order) and the reply's text is exact."""
+        g = Guest(MAX_WORK, smp=1, memory=f"{least_memory()}M")
+        try:
+            before = stats_fields(g.ask("stats id=before"))
+            for i in range(2):
+                self.assertEqual(g.ask(NO_ROOM.format(id=f"nomem{i}")),
+                                 f"err id=nomem{i} task 0 ran out of memory\n")
+                self.assertEqual(g.ask(f"ping id=alive{i}"), f"pong id=alive{i} cpus=1\n")
+            # what failed left nothing behind: the sieve (with memory of its own) and trial
+            # division still count right
+            self.assertEqual(ok_fields(g.ask("primes 2 100000 kernel=sieve id=small"))["sum"],
+                             str(2 * 9592))
+            self.assertEqual(ok_fields(g.ask("primes 2 1000 id=trial"))["sum"], "336")
+            after = stats_fields(g.ask("stats id=after"))
+            delta = {k: after[k] - before[k] for k in before}
+            self.assertEqual(delta["errors"], 2, delta)
+            self.assertEqual(delta["ok"], 2, delta)
+            self.assertEqual(delta["requests"], 7, delta)  # 2 failed, 2 pings, 2 counts, stats
+            for quiet in ("task_faults", "busy", "cancelled", "limited", "refused"):
+                self.assertEqual(delta[quiet], 0, f"{quiet}: {delta}")
         finally:
             g.stop()
 
