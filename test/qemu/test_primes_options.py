@@ -74,10 +74,9 @@ class StatsTest(unittest.TestCase):
                 got = reply_or_none(s, b"stats", g.port, "probe")
                 self.assertTrue(got is None or got.startswith(b"err id="), got)
             sent += 2
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(5)
-                s.sendto(padded(b"pong id=x cpus=2"), ("127.0.0.1", g.port))  # a reply: ignored
-                self.assertRaises(socket.timeout, s.recv, 2048)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # a reply: ignored
+                self.assertIsNone(reply_or_none(s, padded(b"pong id=x cpus=2"), g.port, "p2"))
+            sent += 1  # the probe ping
             after = stats_fields(g.ask("stats id=after"))
             sent += 1
             delta = {k: after[k] - before[k] for k in before}
