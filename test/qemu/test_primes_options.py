@@ -1,15 +1,17 @@
 """The prime-count server's boot options and its stats reply (docs/protocol.md): `quit` refused
-without tf.allow_quit=1 and accepted with it, tf.port, tf.quiet, every counter of `stats`
-rising by what was sent, and the `err` reply of a request whose tasks fail (the sieve's memory
-cannot be had in the least RAM the guest boots with).
+without tf.allow_quit=1 and accepted with it, tf.port, tf.quiet, tf.queue (the default 16 and
+0), every counter of `stats` rising by what was sent, the error replies' rate limit (`limited`),
+and the `err` reply of a request whose tasks fail (the sieve's memory cannot be had in the least
+RAM the guest boots with).
 
 Accelerator: KVM when usable, TCG otherwise (tfqemu.ACCEL); nothing here depends on speed."""
 import re
 import socket
+import time
 import unittest
 
 import tfqemu
-from test_primes import Guest, ok_fields, padded, reply_or_none, stats_fields
+from test_primes import LONG, Guest, Replies, ok_fields, padded, reply_or_none, stats_fields
 
 
 class QuitTest(unittest.TestCase):
@@ -92,6 +94,90 @@ class StatsTest(unittest.TestCase):
             self.assertEqual(delta["requests"], sent, delta)
             # every datagram sent here is a frame the interface received
             self.assertGreaterEqual(delta["rx_frames"], sent + 1, delta)
+        finally:
+            g.stop()
+
+
+class QueueTest(unittest.TestCase):
+    """tf.queue: while one request computes, the next Q are held and served in order, the rest
+    answered busy at once (docs/protocol.md "Loss, retries and load")"""
+
+    def held_and_busy(self, g, sent):
+        """Sends LONG, then `sent` small requests and a ping: the busy replies, read up to the
+        pong (answered in order, so every busy reply is in by then)"""
+        c = Replies(g.port)
+        c.send(LONG)
+        for i in range(sent):
+            c.send(f"primes 1 1000 id=q{i}")
+        c.send("ping id=probe")
+        got = []
+        while not got or not got[-1].startswith("pong id=probe "):
+            got += c.read(1)
+        return c, got[:-1]
+
+    def test_default_holds_sixteen(self):
+        g = Guest()
+        try:
+            c, busy = self.held_and_busy(g, 18)
+            self.assertEqual(busy, ["busy id=q16\n", "busy id=q17\n"])
+            c.send("cancel id=long")
+            got = c.read(2 + 16)
+            self.assertEqual(got[:2], ["ok id=long cancelled\n", "err id=long cancelled\n"])
+            self.assertEqual([ok_fields(r)["id"] for r in got[2:]], [f"q{i}" for i in range(16)])
+            self.assertEqual({ok_fields(r)["sum"] for r in got[2:]}, {"168"})
+            self.assertEqual(stats_fields(g.ask("stats"))["busy"], 2)
+            c.close()
+        finally:
+            g.stop()
+
+    def test_zero_holds_none(self):
+        g = Guest("tf.queue=0")
+        try:
+            c, busy = self.held_and_busy(g, 2)
+            self.assertEqual(busy, ["busy id=q0\n", "busy id=q1\n"])
+            c.send("cancel id=long")
+            self.assertEqual(c.read(2), ["ok id=long cancelled\n", "err id=long cancelled\n"])
+            # nothing runs now: a request is computed, not turned away, also when it comes the
+            # moment the one before was answered
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                for i in range(20):
+                    self.assertEqual(ok_fields(g.ask(f"primes 1 1000 id=n{i}", sock=s))["sum"],
+                                     "168")
+            self.assertEqual(stats_fields(g.ask("stats"))["busy"], 2)
+            c.close()
+        finally:
+            g.stop()
+
+
+class ErrorLimitTest(unittest.TestCase):
+    def test_error_replies_past_the_limit_are_counted_not_sent(self):
+        """At most 20 error replies at once and 100 a second on average: of a burst of errors,
+        the replies sent and `limited` add up to the burst, `errors` counts all, and no more
+        were sent than the limit allows in the time the burst took (measured around it on the
+        host, so a slow guest only loosens the bound)"""
+        g = Guest()
+        sent = 100  # within the network card's ring (256 frames): none is lost on the way
+        try:
+            before = stats_fields(g.ask("stats id=before"))
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(60)
+                start = time.monotonic()
+                for i in range(sent):
+                    s.sendto(padded(f"factorize {i} id=lim{i}"), ("127.0.0.1", g.port))
+                s.sendto(padded(b"ping id=probe"), ("127.0.0.1", g.port))
+                replies = []
+                while True:
+                    r = s.recv(2048).decode()
+                    if r.startswith("pong id=probe "):
+                        break
+                    replies.append(r)
+                elapsed = time.monotonic() - start
+            after = stats_fields(g.ask("stats id=after"))
+            self.assertTrue(all(r.startswith("err id=lim") for r in replies), replies)
+            limited = after["limited"] - before["limited"]
+            self.assertEqual(len(replies) + limited, sent, (len(replies), limited))
+            self.assertEqual(after["errors"] - before["errors"], sent)
+            self.assertLessEqual(len(replies), 20 + 100 * elapsed + 1, elapsed)
         finally:
             g.stop()
 
