@@ -58,7 +58,7 @@ class Guest:
         keyed = ["--module", f"{key_file}=primes-key"] if key_file and module else []
         for attempt in range(self.ATTEMPTS):
             self.port = free_udp_port()
-            self.lines = []
+            self.lines, self.ended, self.grown = [], False, threading.Condition()
             cmd = [TF_RUN, "--accel", ACCEL, "--smp", str(smp), "-m", memory, "--udp",
                    f"{self.port}:{guest_port}", "--timeout", "600", *keyed,
                    image("examples", "primes", "primes"), "--", "tf.allow_quit=1",
@@ -88,10 +88,23 @@ class Guest:
 
     def read(self):
         for line in self.proc.stdout:
-            self.lines.append(line)
+            with self.grown:
+                self.lines.append(line)
+                self.grown.notify_all()
+        with self.grown:
+            self.ended = True
+            self.grown.notify_all()
 
     def output(self):
         return "".join(self.lines)
+
+    def output_with(self, text, wait=120):
+        """The console output once it holds `text`, or once QEMU's output ended, or after `wait`
+        seconds: a thread reads the console, and may not have read a line yet that the guest
+        wrote before a reply the test already holds"""
+        with self.grown:
+            self.grown.wait_for(lambda: text in self.output() or self.ended, timeout=wait)
+            return self.output()
 
     def client(self, *args, server=None):
         keyed = ["--key-file", self.key_file] if self.key_file else []
