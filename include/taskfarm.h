@@ -308,8 +308,9 @@ int tf_udp_recv(int sock, void *buf, size_t len, struct tf_udp_peer *from, uint6
  * for ARP: a datagram to a next hop whose MAC address is not known yet is held (16 in all, 4 for
  * one next hop) while ARP asks (three requests, one a second) and leaves when the answer comes;
  * held datagrams that find no room, or whose next hop never answers, are dropped and counted in
- * tx_arp_dropped. Returns len, TF_EMSGSIZE, TF_ENETDOWN, TF_EAGAIN when the NIC's transmit queue
- * stayed full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM. */
+ * tx_arp_dropped. Returns len, TF_EMSGSIZE, TF_EAGAIN when the NIC's transmit queue stayed
+ * full, TF_EINVAL (bad socket, `to` NULL or address 0), TF_EPERM, or TF_ENETDOWN before
+ * tf_net_start succeeded (whatever the socket and arguments: no socket is open then). */
 #define TF_UDP_MAX_PAYLOAD 1472
 int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer *to);
 

@@ -594,7 +594,9 @@ int main(void)
             queue_head = (queue_head + 1) % QUEUE_MAX;
             queue_len--;
         }
+        /* What arrives meanwhile is served between two pieces of a computation (compute).
+         * Serving it here too, with nothing computing, answered busy (tf.queue=0, or a full
+         * queue) to a request that came just after the last reply: it is the next to run. */
         handle(&p);
-        serve_meanwhile();
     }
 }

@@ -164,13 +164,15 @@ int tf_udp_send(int sock, const void *buf, size_t len, const struct tf_udp_peer 
 {
     if (!net_on_bsp())
         return TF_EPERM;
+    /* Before the socket's check: no socket opens while the network is down, so checking the
+     * socket first would answer TF_EINVAL and TF_ENETDOWN could never be seen. */
+    if (!net_if.up || net_if.ip == 0)
+        return TF_ENETDOWN;
     struct net_socket *s = net_socket(sock);
     if (!s || !to || to->ip == 0 || (!buf && len))
         return TF_EINVAL;
     if (len > TF_UDP_MAX_PAYLOAD)
         return TF_EMSGSIZE;
-    if (!net_if.up || net_if.ip == 0)
-        return TF_ENETDOWN;
     int err;
     uint64_t deadline = tf_now_ns() + NET_TX_RETRY_NS;
     while ((err = udp_output(s->port, to->ip, to->port, buf, len)) == -EAGAIN &&

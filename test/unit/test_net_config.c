@@ -83,6 +83,9 @@ START_TEST(malformed_static_options_are_refused)
     wire_set_option("ip", bad_ips[_i]);
     ck_assert_int_eq(tf_net_start(0), TF_EINVAL);
     ck_assert_int_eq(tf_udp_bind(APP_PORT), TF_ENETDOWN);
+    struct tf_udp_peer to = {HOST_IP, 1};
+    ck_assert_int_eq(tf_udp_send(0, "a", 1, &to), TF_ENETDOWN);
+    ck_assert_uint_eq(wire_sent_count(), 0);
 }
 END_TEST
 

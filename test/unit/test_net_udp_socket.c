@@ -268,10 +268,15 @@ START_TEST(api_errors)
 {
     struct tf_udp_peer to = {HOST_IP, 1};
     ck_assert_int_eq(tf_udp_bind(APP_PORT), TF_ENETDOWN);
+    /* No socket can be open yet: the network's state is what send reports, for any socket */
+    ck_assert_int_eq(tf_udp_send(0, "a", 1, &to), TF_ENETDOWN);
+    ck_assert_int_eq(tf_udp_send(-1, "a", 1, &to), TF_ENETDOWN);
+    ck_assert_int_eq(tf_udp_send(0, "a", 1, NULL), TF_ENETDOWN);
     wire_open_err = -ENODEV; /* the driver's errno values become the API's codes */
     ck_assert_int_eq(tf_net_start(0), TF_ENODEV);
     wire_open_err = -ENOMEM;
     ck_assert_int_eq(tf_net_start(0), TF_ENOMEM);
+    ck_assert_int_eq(tf_udp_send(0, "a", 1, &to), TF_ENETDOWN);
     wire_open_err = 0;
     up();
     ck_assert_int_eq(tf_net_start(0), 0); /* up already */
