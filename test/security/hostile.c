@@ -1,6 +1,7 @@
 /* hostile: the security tests' guest (see hostile.h and test_hostile.py). Usage:
  *   hostile gs-selector|gs-syscall|gs-wrgsbase    tasks on every CPU change their GS base
  *   hostile startup-calls|guard-armed|mmio-heap|port-wrap   platform calls (hostile_calls.c)
+ *   hostile buffer-wrap                           buffers past 4 GiB (hostile_calls.c)
  *   hostile irq-task|irq-wait|irq-park VECTOR     interrupts on exception vectors (hostile_irq.c)
  *   hostile fp-exceptions                         the exceptions on those vectors (hostile_irq.c)
  *   hostile dma-post                              DMA into the core through the card

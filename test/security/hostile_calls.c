@@ -6,6 +6,8 @@
  *                   reads when the task faults), then faults
  *   mmio-heap       MMIO_MAP over a heap page (would make it uncached for every CPU)
  *   port-wrap       PORT_READ/PORT_WRITE of ports just below 2^64 (port + width wraps)
+ *   buffer-wrap     WRITE of buffers that start below 4 GiB and run past it, one so long that
+ *                   its end wraps past 2^64 (a range check on the end alone finds no page)
  * Each prints "<call>: <result>" lines; refused calls return -1 (EPERM) or -22 (EINVAL). */
 #include "fault.h"
 #include "hostile.h"
@@ -124,6 +126,18 @@ static int port_wrap(void)
     return hostile_normal_round();
 }
 
+/* The top 32 MiB below 4 GiB are supervisor pages (the LAPIC's, the IOAPIC's), and nothing is
+ * mapped above. */
+static int buffer_wrap(void)
+{
+    const long below = (long)(PLAT_MAPPED_LIMIT - 16);
+    printf("WRITE past 4 GiB: %ld\n", hostile_syscall(KABI_SYS_WRITE, below, 32, 0, 0));
+    /* below + len - 1 wraps to the end of the page before below's: no page lies in between */
+    long len = -(below % X86_PAGE_SIZE);
+    printf("WRITE wrapping: %ld\n", hostile_syscall(KABI_SYS_WRITE, below, len, 0, 0));
+    return hostile_normal_round();
+}
+
 int hostile_calls(const char *mode)
 {
     if (!strcmp(mode, "startup-calls"))
@@ -136,6 +150,8 @@ int hostile_calls(const char *mode)
         return mmio_heap();
     if (!strcmp(mode, "port-wrap"))
         return port_wrap();
+    if (!strcmp(mode, "buffer-wrap"))
+        return buffer_wrap();
     fprintf(stderr, "hostile: unknown mode %s\n", mode);
     return 2;
 }

@@ -114,7 +114,7 @@ class GsBaseTest(Contained):
 
 STARTUP_CALLS = ["SET_POWEROFF", "KVMCLOCK", "PIT_CALIBRATE", "SMP_SETUP", "GUARD_PAGE",
                  "FAULT_SETUP", "STARTUP_DONE", "PCI_ECAM", "PCI_WRITE"]
-EPERM, EINVAL, ENOSYS = -1, -22, -88
+EPERM, EFAULT, EINVAL, ENOSYS = -1, -14, -22, -88
 
 
 class PlatformCallTest(Contained):
@@ -153,6 +153,15 @@ class PlatformCallTest(Contained):
         for w in (1, 2, 4):
             self.assertIn(f"PORT_READ(-{w}, {w}): {EINVAL}\n", b.output, b)
             self.assertIn(f"PORT_WRITE(-{w}, {w}): {EINVAL}\n", b.output, b)
+
+    def test_buffer_range_does_not_wrap(self):
+        """A buffer that starts below 4 GiB and runs past it is refused, also one so long that
+        its end wraps past 2^64: the core would have written out the top of the address space
+        and then faulted at CPL0."""
+        b = hostile("buffer-wrap")
+        self.assert_contained(b, [])
+        self.assertIn(f"WRITE past 4 GiB: {EFAULT}\n", b.output, b)
+        self.assertIn(f"WRITE wrapping: {EFAULT}\n", b.output, b)
 
     def test_no_selftest_faults_in_production_images(self):
         """KABI_SYS_SELFTEST_FAULT exists only in the test suite's core: in an image linked like
@@ -268,7 +277,7 @@ class PciConfigTest(Contained):
         self.check(b)
 
 
-EFAULT, EBUSY = -14, -16
+EBUSY = -16
 BAD_BUFFERS = ["core-code", "core-data", "core-stacks", "below-stacks", "descriptors",
                "used-ring", "wrap", "huge", "device-window", "msi"]
 

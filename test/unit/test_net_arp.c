@@ -144,6 +144,34 @@ START_TEST(held_datagrams_are_bounded)
 }
 END_TEST
 
+/* One next hop holds at most 4 datagrams even while the hold has room: the fifth is dropped and
+ * counted, another next hop still gets a place, and the 4 leave in order once the answer comes. */
+START_TEST(held_datagrams_are_bounded_per_next_hop)
+{
+    up();
+    int sock = tf_udp_bind(APP_PORT);
+    struct tf_udp_peer to = {HOST_IP, 5000};
+    for (char c = '0'; c < '5'; c++)
+        ck_assert_int_eq(tf_udp_send(sock, &c, 1, &to), 1);
+    ck_assert_uint_eq(stats().tx_arp_dropped, 1);
+    struct tf_udp_peer other = {WIRE_IP(10, 0, 2, 101), 5000};
+    ck_assert_int_eq(tf_udp_send(sock, "o", 1, &other), 1);
+    ck_assert_uint_eq(stats().tx_arp_dropped, 1);
+    ck_assert_uint_eq(wire_sent_count(), 2);
+    check_arp_request(0, HOST_IP);
+    check_arp_request(1, WIRE_IP(10, 0, 2, 101));
+    answer_arp();
+    ck_assert_uint_eq(wire_sent_count(), 2 + 4);
+    for (size_t i = 0; i < 4; i++) {
+        size_t len;
+        const uint8_t *p = check_udp(2 + i, host_mac, HOST_IP, 5000, NULL, &len);
+        ck_assert_uint_eq(len, 1);
+        ck_assert_int_eq(p[0], '0' + (int)i);
+    }
+    ck_assert_uint_eq(stats().tx_arp_dropped, 1);
+}
+END_TEST
+
 START_TEST(broadcast_needs_no_arp)
 {
     up();
@@ -267,6 +295,7 @@ static Suite *net_arp_suite(void)
     tcase_add_test(t, send_beyond_the_subnet_goes_to_the_gateway);
     tcase_add_test(t, send_without_an_arp_answer_is_dropped_and_counted);
     tcase_add_test(t, held_datagrams_are_bounded);
+    tcase_add_test(t, held_datagrams_are_bounded_per_next_hop);
     tcase_add_test(t, broadcast_needs_no_arp);
     suite_add_tcase(s, t);
     t = tcase_create("cache");

@@ -55,9 +55,13 @@ START_TEST(from_command_line)
 }
 END_TEST
 
-/* The program's own declarations, as TF_OPTION makes them */
-static const struct tf_option_decl own[] = {
-    {"port", "1-65535"}, {"mode", "fast|exact"}, {"peer", "A.B.C.D"}, {"label", "any text at all"}};
+/* The program's own declarations, as TF_OPTION makes them; "tone" is written with a stray '|'
+ * at the end, an empty choice that must not let an empty value through. */
+static const struct tf_option_decl own[] = {{"port", "1-65535"},
+                                            {"mode", "fast|exact"},
+                                            {"peer", "A.B.C.D"},
+                                            {"label", "any text at all"},
+                                            {"tone", "low|high|"}};
 #define NOWN (sizeof(own) / sizeof(own[0]))
 
 static char warnings[2048];
@@ -90,7 +94,8 @@ START_TEST(values_of_the_declared_form_pass)
                           "tf.port=1",        "tf.port=65535",
                           "tf.mode=exact",    "tf.peer=255.255.255.255",
                           "tf.label=a b c d", "tf.label=",
-                          "tf.net_poll_us=0", "tf.net_poll_us=1000000"};
+                          "tf.net_poll_us=0", "tf.net_poll_us=1000000",
+                          "tf.tone=low",      "tf.tone=high"};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
         ck_assert_msg(kept(good[i]), "%s: %s", good[i], warnings);
 }
@@ -104,6 +109,8 @@ START_TEST(bad_values_and_unknown_names_are_dropped_with_a_warning)
         {"tf.place=bogus", "taskfarm: tf.place=bogus ignored: tf.place accepts siblings|spread\n"},
         {"tf.park=bogus", "taskfarm: tf.park=bogus ignored: tf.park accepts hlt|mwait|spin\n"},
         {"tf.park=", "taskfarm: tf.park= ignored: tf.park accepts hlt|mwait|spin\n"},
+        {"tf.place=", "taskfarm: tf.place= ignored: tf.place accepts siblings|spread\n"},
+        {"tf.tone=", "taskfarm: tf.tone= ignored: tf.tone accepts low|high|\n"},
         {"tf.park=hl", "taskfarm: tf.park=hl ignored: tf.park accepts hlt|mwait|spin\n"},
         {"tf.spin_us=abc", "taskfarm: tf.spin_us=abc ignored: tf.spin_us accepts 0-1000000\n"},
         {"tf.spin_us=-1", "taskfarm: tf.spin_us=-1 ignored: tf.spin_us accepts 0-1000000\n"},

@@ -77,6 +77,25 @@ START_TEST(too_many_tasks)
 }
 END_TEST
 
+/* Every waited-for task gives its record back: rounds of submits and waits, three times
+ * TF_MAX_TASKS tasks in all, never run out of records. */
+START_TEST(records_are_reused)
+{
+    ck_assert_int_eq(tf_host_start(1, 2, 1), 0);
+    enum { ROUND = 4096 };
+    static tf_task_t h[ROUND];
+    static uint64_t r[ROUND];
+    for (unsigned round = 0; round < 3 * TF_MAX_TASKS / ROUND; round++) {
+        for (unsigned i = 0; i < ROUND; i++)
+            ck_assert_int_ge(h[i] = tf_submit(twice, (void *)(uintptr_t)(round + i)), 0);
+        ck_assert_int_eq(tf_wait_all(h, ROUND, r, NULL), 0);
+        for (unsigned i = 0; i < ROUND; i++)
+            ck_assert_uint_eq(r[i], 2 * (round + i));
+    }
+    ck_assert_int_eq(tf_host_stop(), 0);
+}
+END_TEST
+
 /* From inside a task, on a worker and on the BSP (a farm of one CPU runs every task on the BSP,
  * inside tf_wait), tf_submit and tf_wait answer TF_EPERM. */
 START_TEST(not_from_inside_a_task)
@@ -280,6 +299,7 @@ int main(void)
     TCase *tc = tcase_create("errors");
     tcase_add_test(tc, bad_handles);
     tcase_add_test(tc, too_many_tasks);
+    tcase_add_test(tc, records_are_reused);
     tcase_add_test(tc, not_from_inside_a_task);
     tcase_add_test(tc, not_from_another_thread);
     tcase_add_test(tc, wait_any_takes_the_finished_one);
