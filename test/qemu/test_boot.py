@@ -237,8 +237,13 @@ class IdleWakeupsTest(unittest.TestCase):
             # one a second from QEMU's timers, plus a wide margin; far below the square wave's
             self.assertLess(woken, 8 * self.WINDOW, f"{woken} host wake-ups in {self.WINDOW} s")
         finally:
-            proc.kill()
-            proc.wait()
+            proc.terminate()  # tf-run stops its QEMU and exits 128 + SIGTERM
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
 
 
 class PowerOffTest(unittest.TestCase):

@@ -111,6 +111,35 @@ class SignalTest(unittest.TestCase):
     def test_sigint(self):
         self.check(signal.SIGINT)
 
+    def test_qemu_ends_with_a_killed_tf_run(self):
+        """tf-run killed outright (SIGKILL, which it cannot catch or forward): its QEMU does not
+        go on running for init to adopt, guest and all."""
+        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, "--timeout", "0",
+                              image("test", "images", "idle")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 30
+        while not qemu_children(p.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        qemu = qemu_children(p.pid)
+        self.assertTrue(qemu, "QEMU did not start")
+        p.kill()
+        p.wait()
+        def running():  # a zombie has ended; whoever adopted it reaps it
+            try:
+                with open(f"/proc/{qemu[0]}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+        deadline = time.monotonic() + 10
+        while running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = running()
+        if alive:
+            os.kill(qemu[0], signal.SIGKILL)
+        self.assertFalse(alive, "QEMU outlived tf-run")
+        p.stdout.close()
+        p.stderr.close()
+
     def test_qemu_killed_from_outside(self):
         """QEMU ended by a signal tf-run did not send (kill -9, the OOM killer): 128 + n, not
         tf-run's own failure (125) and not a reset (123)."""
