@@ -49,11 +49,8 @@ static void report_parks(void)
         parks += __atomic_load_n(&park_cpus[cpu].stats.parks, __ATOMIC_RELAXED);
         wakeups += __atomic_load_n(&park_cpus[cpu].stats.wakeups, __ATOMIC_RELAXED);
     }
-    char line[96]; /* straight to the console: exit() has closed stdio before the hooks run */
-    int n = snprintf(line, sizeof(line), "taskfarm: parkstats parks=%llu wakeups=%llu\n",
-                     (unsigned long long)parks, (unsigned long long)wakeups);
-    if (n > 0)
-        usys_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    runtime_console_printf("taskfarm: parkstats parks=%llu wakeups=%llu\n",
+                           (unsigned long long)parks, (unsigned long long)wakeups);
 }
 
 void park_init(void)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <reent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -110,15 +111,24 @@ static _Noreturn void leave(int code)
     usys_exit(code);
 }
 
+void runtime_console_printf(const char *fmt, ...)
+{
+    char line[RUNTIME_CONSOLE_LINE];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        usys_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 /* exit(n) and main's return. Codes past KABI_EXIT_USER_MAX would read as the runtime's own
  * (abort, a broken invariant, an exception) or the launcher's: they leave as that maximum. */
 _Noreturn void _exit(int code)
 {
     if (code < 0 || code > KABI_EXIT_USER_MAX) {
-        char msg[96];
-        int n = snprintf(msg, sizeof(msg), "exit(%d): exit codes are 0-%d; exiting with %d\n", code,
-                         KABI_EXIT_USER_MAX, KABI_EXIT_USER_MAX);
-        usys_write(msg, (size_t)n);
+        runtime_console_printf("exit(%d): exit codes are 0-%d; exiting with %d\n", code,
+                               KABI_EXIT_USER_MAX, KABI_EXIT_USER_MAX);
         code = KABI_EXIT_USER_MAX;
     }
     leave(code);

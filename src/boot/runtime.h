@@ -54,6 +54,12 @@ int locks_release_held(int *malloc_lock);
 #define RUNTIME_EXIT_HOOKS 4
 int runtime_on_exit(void (*hook)(void));
 
+/* newlib_glue.c: a formatted line straight to the console, through no stdio stream, so exit
+ * hooks can report (exit() has closed stdio before they run). Cut at RUNTIME_CONSOLE_LINE
+ * bytes. */
+#define RUNTIME_CONSOLE_LINE 320
+void runtime_console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* modules.c: keeps the modules the runtime can hand out and maps their pages read-only (before
  * the heap is chosen and the other CPUs start); prints one line about them (unless tf.quiet). */
 void runtime_modules_init(void);

@@ -164,25 +164,21 @@ static void tx_post(void)
 }
 
 /* tf.vqstats=1: how many buffers each system call posted, the doorbells rung and the sleeps,
- * for the benchmarks (bench/request-rate reads the second line). Written straight to the
- * console: exit() has closed stdio before the exit hooks run. */
+ * for the benchmarks (bench/request-rate reads the second line). */
 static void report_posts(void)
 {
     if (!runtime_option_on("vqstats"))
         return;
-    char line[320];
-    int n = snprintf(line, sizeof(line),
-                     "taskfarm: virtio-net posted %llu receive buffers in %llu calls, %llu frames "
-                     "in %llu calls\ntaskfarm: vqstats rx_posts=%llu rx_calls=%llu tx_posts=%llu "
-                     "tx_calls=%llu kicks=%llu waits=%llu woken=%llu\n",
-                     (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
-                     (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
-                     (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
-                     (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
-                     (unsigned long long)nic.kicks, (unsigned long long)nic.waits,
-                     (unsigned long long)nic.woken);
-    if (n > 0)
-        usys_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    runtime_console_printf(
+        "taskfarm: virtio-net posted %llu receive buffers in %llu calls, %llu frames "
+        "in %llu calls\ntaskfarm: vqstats rx_posts=%llu rx_calls=%llu tx_posts=%llu "
+        "tx_calls=%llu kicks=%llu waits=%llu woken=%llu\n",
+        (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
+        (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
+        (unsigned long long)nic.rx.posts, (unsigned long long)nic.rx.post_calls,
+        (unsigned long long)nic.tx.posts, (unsigned long long)nic.tx.post_calls,
+        (unsigned long long)nic.kicks, (unsigned long long)nic.waits,
+        (unsigned long long)nic.woken);
 }
 
 /* The exit hook (see the top). On the bootstrap CPU it posts the frames still held; elsewhere
