@@ -19,6 +19,7 @@
  * to the CPU that asks: no message of CPL3's making (a vector below 32, NMI, SMI, INIT) can
  * reach a CPU through it. */
 #include "kcore.h"
+#include "pci_caps.h"
 #include "pci_regs.h"
 #include "platform.h"
 #include "virtio_regs.h"
@@ -95,21 +96,15 @@ static uint32_t config_read(uint32_t pci, unsigned reg, unsigned width)
     return v < 0 ? 0 : (uint32_t)v;
 }
 
-/* The function's MSI-X capability: its offset, or 0 (the list walked as pci.c does, bounded) */
+static uint32_t read_function(const void *pci, unsigned reg, unsigned width)
+{
+    return config_read(*(const uint32_t *)pci, reg, width);
+}
+
+/* The function's MSI-X capability: its offset, or 0 */
 static unsigned msix_find(uint32_t pci)
 {
-    if (!(config_read(pci, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-        return 0;
-    unsigned at = config_read(pci, PCI_CAP_POINTER, 1);
-    for (unsigned n = 0; n < PCI_CAP_LIST_MAX && at; n++) {
-        at &= PCI_CAP_POINTER_MASK;
-        if (at <= PCI_CAP_POINTER)
-            return 0;
-        if (config_read(pci, at + PCI_CAP_ID, 1) == PCI_CAP_ID_MSIX)
-            return at;
-        at = config_read(pci, at + PCI_CAP_NEXT, 1);
-    }
-    return 0;
+    return pci_cap_find(read_function, &pci, PCI_CAP_ID_MSIX, 0);
 }
 
 /* Where the table is, from the capability and the BAR it names as they are now: a memory BAR

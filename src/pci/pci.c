@@ -3,6 +3,7 @@
  * placement, capability walking) is plain code here. */
 #include "pci.h"
 #include "devcall.h"
+#include "pci_caps.h"
 #include "x86.h"
 
 #include <assert.h>
@@ -269,20 +270,14 @@ void pci_enable(const struct pci_device *d)
               command | PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_OFF);
 }
 
+static uint32_t read_function(const void *d, unsigned reg, unsigned width)
+{
+    return pci_read(d, reg, width);
+}
+
 unsigned pci_find_cap(const struct pci_device *d, uint8_t id, unsigned from)
 {
-    if (!(pci_read(d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
-        return 0;
-    unsigned at = pci_read(d, from ? from + PCI_CAP_NEXT : PCI_CAP_POINTER, 1);
-    for (unsigned n = 0; n < PCI_CAP_LIST_MAX && at; n++) {
-        at &= PCI_CAP_POINTER_MASK;
-        if (at < PCI_CAP_POINTER + 1 || at >= PCI_CONFIG_SIZE)
-            return 0;
-        if (pci_read(d, at + PCI_CAP_ID, 1) == id)
-            return at;
-        at = pci_read(d, at + PCI_CAP_NEXT, 1);
-    }
-    return 0;
+    return pci_cap_find(read_function, d, id, from);
 }
 
 volatile void *pci_bar_ptr(const struct pci_device *d, unsigned bar, uint64_t offset)
