@@ -150,6 +150,9 @@
 #define X86_PF_ERR_U         X86_BIT(2) /* access from CPL3 */
 #define X86_PF_ERR_I         X86_BIT(4) /* instruction fetch */
 
+/* The I/O address space: ports 0 to 0xFFFF (SDM vol. 1, "I/O Port Addressing") */
+#define X86_IO_PORTS 0x10000
+
 /* Descriptor fields (SDM vol. 3A 3.4.5, 7.2.3, 6.14.1) */
 #define X86_GDT_ACCESSED   X86_BITL(40)
 #define X86_GDT_RW         X86_BITL(41) /* readable code / writable data */

@@ -18,8 +18,6 @@
 #include "x86.h"
 #include "x86_ops.h"
 
-#define PORT_LIMIT 0x10000
-
 extern uint64_t kpd[]; /* pagetables.S: the page directory entries of the low 4 GiB */
 
 /* Below this, a 2 MiB page may hold RAM: the image, the heap, every CPU's data. Until start-up
@@ -172,7 +170,7 @@ long kdev_pci_write(uint64_t address, uint64_t width, uint64_t value)
  * without adding, which would wrap for a port just below 2^64). */
 static int port_ok(uint64_t port, uint64_t width)
 {
-    return width_ok(width, port) && port >= KABI_PORT_DEVICE_MIN && port <= PORT_LIMIT - width;
+    return width_ok(width, port) && port >= KABI_PORT_DEVICE_MIN && port <= X86_IO_PORTS - width;
 }
 
 long kdev_port_read(uint64_t port, uint64_t width)

@@ -151,9 +151,10 @@ long kvirtio_open(uint64_t where, uint64_t kind, uint64_t pci, uint64_t vector)
 {
     int modern = kind == KABI_VIRTIO_MODERN;
     if (kind > KABI_VIRTIO_LEGACY || where % 4 ||
-        (modern ? where < X86_LARGE_PAGE_SIZE || where >= PLAT_MAPPED_LIMIT ||
-                      where % X86_PAGE_SIZE + COMMON_SIZE > X86_PAGE_SIZE
-                : where < KABI_PORT_DEVICE_MIN || where > 0x10000 - VIRTIO_LEGACY_DEVICE_MSIX) ||
+        (modern
+             ? where < X86_LARGE_PAGE_SIZE || where >= PLAT_MAPPED_LIMIT ||
+                   where % X86_PAGE_SIZE + COMMON_SIZE > X86_PAGE_SIZE
+             : where < KABI_PORT_DEVICE_MIN || where > X86_IO_PORTS - VIRTIO_LEGACY_DEVICE_MSIX) ||
         pci > KABI_PCI_ADDRESS_MAX || pci % PCI_CONFIG_SIZE ||
         (vector != KABI_VEC_NIC && vector != KABI_VEC_OUTPUT))
         return -KABI_EINVAL;
