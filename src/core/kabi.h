@@ -68,7 +68,9 @@
                                      this ECAM range, whose pages become the core's; once */
 #define KABI_SYS_SELFTEST_IRQ  30 /* (cpu, vector 16-255): a fixed IPI; only in the test suite's core,
                                      -KABI_ENOSYS in any other */
-#define KABI_SYS_COUNT         32
+#define KABI_SYS_VQ_BIND       31 /* (queue, const struct kabi_vq_buffer *first, count): fixed buffers */
+#define KABI_SYS_VQ_PUT        32 /* (queue | count << 16, slot, slot, slot): VQ_POST of 1-3 slots of a bound queue */
+#define KABI_SYS_COUNT         33
 /* clang-format on */
 
 #define KABI_SMP_INIT   0
@@ -114,12 +116,32 @@
  * buffer's memory), -KABI_EBUSY (a descriptor the card holds), -KABI_EINVAL (queue, id, flags,
  * count), -KABI_EPERM (before start-up is over). A later buffer that is refused ends the batch
  * there: the count says how many went.
+ * VQ_BIND, once per queue and before its first post, fixes its buffers: descriptor i < count
+ * describes the i-th slot of an array, [first.addr + i * first.len, + first.len), in the
+ * direction first.flags says (first.id is not used). The whole array is checked as above, once,
+ * at the next post (which fails with -KABI_EFAULT, as does every one after, should it fail).
+ * From then on a buffer posted on the queue must be its descriptor's slot, exactly its address
+ * and flags, 1 to first.len bytes of it (-KABI_EFAULT for another address or length,
+ * -KABI_EINVAL for an id of count or more or other flags), and the core no longer asks whether
+ * the card holds it: posting one the card holds (it sees its old length or the new one) is the
+ * caller's mistake, within the caller's memory; -KABI_EBUSY only when the available ring is
+ * full (the card has not returned `size` of those offered). Each post is then a few compares.
+ * VQ_BIND returns -KABI_EBUSY when the queue is bound already or has been posted to,
+ * -KABI_EINVAL for a count of 0 or above the queue's size, a length of 0 or flags other than
+ * KABI_VQ_DEVICE_WRITES, -KABI_EFAULT for the template's own memory.
+ * VQ_PUT is VQ_POST for 1 to KABI_VQ_PUT_MAX buffers of a bound queue, passed in registers as
+ * KABI_VQ_SLOT(id, len), so the core reads no array: the result and the errors are VQ_POST's
+ * (-KABI_EINVAL for a queue that is not bound or a count out of range).
  * VQ_WAIT asks the card for interrupts, halts as KABI_SYS_DEV_WAIT does on the used index and
  * `seen`, then turns the card's interrupts off again. */
-#define KABI_VQ_QUEUES        8
-#define KABI_VQ_SIZE_MAX      1024
-#define KABI_VQ_DEVICE_WRITES 1 /* kabi_vq_buffer.flags: a receive buffer */
-#define KABI_VQ_NOTIFY        0x10000
+#define KABI_VQ_QUEUES          8
+#define KABI_VQ_SIZE_MAX        1024
+#define KABI_VQ_DEVICE_WRITES   1 /* kabi_vq_buffer.flags: a receive buffer */
+#define KABI_VQ_NOTIFY          0x10000
+#define KABI_VQ_PUT_QUEUE       0xFFFF /* VQ_PUT's first argument: the queue, and the count above */
+#define KABI_VQ_PUT_COUNT_SHIFT 16
+#define KABI_VQ_PUT_MAX         3
+#define KABI_VQ_SLOT(id, len)   (((uint64_t)(id) << 32) | (uint32_t)(len))
 
 /* KABI_SYS_VIRTIO_*: at most KABI_VIRTIO_DEVICES devices, each registered once by the runtime
  * before the other CPUs start, with its PCI function (KABI_PCI_ADDRESS: its BARs placed and

@@ -213,6 +213,8 @@ static long pit_calibrate(void)
 
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
+    if (__builtin_expect(nr == KABI_SYS_VQ_PUT, 1)) /* before the switch's tree of compares */
+        return kvq_put((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     switch (nr) {
     case KABI_SYS_WRITE:
         if (!kcore_user_buffer_ok((uint64_t)a0, (uint64_t)a1))
@@ -270,6 +272,7 @@ long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
     case KABI_SYS_VQ_OPEN:
     case KABI_SYS_VQ_POST:
     case KABI_SYS_VQ_WAIT:
+    case KABI_SYS_VQ_BIND:
         return kvq_call(nr, (uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     case KABI_SYS_VIRTIO_OPEN:
         return STARTUP_ONLY(kvirtio_open((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3));

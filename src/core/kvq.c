@@ -5,8 +5,12 @@
  * follows in the same pool (the legacy layout needs it there) on pages CPL3 may read but not
  * write, so the descriptors the core takes back from it are the card's word, not CPL3's.
  *
- * Cost: one system call posts a batch (a refill of receive buffers, a burst of frames); the
- * checks are a few compares and a page-table walk per 4 KiB of buffer. */
+ * Cost: one system call posts a batch (a refill of receive buffers, a burst of frames). A queue
+ * whose buffers are fixed (VQ_BIND: descriptor i always describes the i-th slot of one array)
+ * has that array checked once, at its first post, and each buffer after that with a few
+ * compares; any other buffer costs a few compares and a page-table walk per 4 KiB. The check
+ * made once holds for good because the page tables of RAM do not change after start-up (only
+ * the device window's do, MMIO_MAP). */
 #include "kcore.h"
 #include "kvring.h"
 #include "platform.h"
@@ -31,6 +35,12 @@ static unsigned pool_used; /* pages handed out */
 static struct kvq {
     struct kvring ring;
     uint32_t lock;
+    /* VQ_BIND: descriptor i < slots describes [base + i * stride, + stride), flags fixed */
+    uint64_t base;
+    uint32_t stride;
+    uint16_t slots; /* 0: not bound, any checked buffer may be posted */
+    uint16_t flags;
+    int checked; /* the slots' memory was found to be user RAM (at the first post) */
 } queues[KABI_VQ_QUEUES];
 static unsigned queue_count;
 static uint32_t open_lock;
@@ -112,7 +122,13 @@ static int buffer_ok(uint64_t a, uint64_t len, int write)
     return kpaging_user_range(a, len, write);
 }
 
-/* One buffer, read once from CPL3's array (another CPU may be changing it). */
+static struct kvq *queue(uint64_t q)
+{
+    return q < __atomic_load_n(&queue_count, __ATOMIC_ACQUIRE) ? &queues[q] : NULL;
+}
+
+/* One buffer of a queue that is not bound, read once from CPL3's array (another CPU may be
+ * changing it). */
 static long post_one(struct kvring *r, const volatile struct kabi_vq_buffer *from)
 {
     struct kabi_vq_buffer b = {
@@ -128,9 +144,56 @@ static long post_one(struct kvring *r, const volatile struct kabi_vq_buffer *fro
     return 0;
 }
 
-static struct kvq *queue(uint64_t q)
+/* Slot `id` of a bound queue again, `len` bytes of it; `room` is what the ring can still take. */
+static long offer_one(struct kvq *v, unsigned *room, uint64_t id, uint64_t len)
 {
-    return q < __atomic_load_n(&queue_count, __ATOMIC_ACQUIRE) ? &queues[q] : NULL;
+    if (id >= v->slots)
+        return -KABI_EINVAL;
+    if (len == 0 || len > v->stride)
+        return -KABI_EFAULT;
+    if (*room == 0)
+        return -KABI_EBUSY;
+    --*room;
+    kvring_offer(&v->ring, (uint16_t)id, (uint32_t)len);
+    return 0;
+}
+
+/* A bound queue's slots are checked at its first post, under its lock: for good when they are
+ * user RAM (the page tables of RAM do not change after start-up). */
+static __attribute__((noinline)) int check_slots(struct kvq *v)
+{
+    int write = (v->flags & KABI_VQ_DEVICE_WRITES) != 0;
+    if (buffer_ok(v->base, (uint64_t)v->slots * v->stride, write)) {
+        kvring_fix(&v->ring, v->slots, v->base, v->stride, write);
+        v->checked = 1;
+    }
+    return v->checked;
+}
+
+static inline int slots_checked(struct kvq *v)
+{
+    return __builtin_expect(v->checked, 1) || check_slots(v);
+}
+
+/* Publishes what was posted and unlocks: the count (with KABI_VQ_NOTIFY), or the first
+ * buffer's error when none went. */
+static long posted_result(struct kvq *v, uint64_t posted, uint64_t count, long err)
+{
+    long notify = kvring_publish(&v->ring) ? KABI_VQ_NOTIFY : 0;
+    unlock(&v->lock);
+    return posted == 0 && count ? err : (long)posted | notify;
+}
+
+/* One buffer of a bound queue from CPL3's array: its slot's address and flags exactly. */
+static long offer_from(struct kvq *v, unsigned *room, const volatile struct kabi_vq_buffer *from)
+{
+    struct kabi_vq_buffer b = {
+        .addr = from->addr, .len = from->len, .id = from->id, .flags = from->flags};
+    if (b.id >= v->slots || b.flags != v->flags)
+        return -KABI_EINVAL;
+    if (b.addr != v->base + (uint64_t)b.id * v->stride)
+        return -KABI_EFAULT;
+    return offer_one(v, room, b.id, b.len);
 }
 
 static long vq_post(uint64_t q, uint64_t bufs, uint64_t count)
@@ -145,14 +208,67 @@ static long vq_post(uint64_t q, uint64_t bufs, uint64_t count)
         return -KABI_EFAULT;
     const volatile struct kabi_vq_buffer *b = (const volatile struct kabi_vq_buffer *)bufs;
     lock(&v->lock); /* two CPUs posting at once must not interleave their descriptor writes */
-    kvring_reap(&v->ring);
     long err = 0;
     uint64_t posted = 0;
-    while (posted < count && (err = post_one(&v->ring, &b[posted])) == 0)
+    if (!v->slots) {
+        kvring_reap(&v->ring);
+        while (posted < count && (err = post_one(&v->ring, &b[posted])) == 0)
+            posted++;
+    } else if (slots_checked(v)) {
+        unsigned room = kvring_room(&v->ring);
+        while (posted < count && (err = offer_from(v, &room, &b[posted])) == 0)
+            posted++;
+    } else {
+        err = -KABI_EFAULT;
+    }
+    return posted_result(v, posted, count, err);
+}
+
+long kvq_put(uint64_t queue_count, uint64_t s0, uint64_t s1, uint64_t s2)
+{
+    struct kvq *v = queue(queue_count & KABI_VQ_PUT_QUEUE);
+    uint64_t count = queue_count >> KABI_VQ_PUT_COUNT_SHIFT;
+    if (!v || !v->slots || count == 0 || count > KABI_VQ_PUT_MAX)
+        return -KABI_EINVAL;
+    if (!v->checked && !__atomic_load_n(&ram_end, __ATOMIC_ACQUIRE))
+        return -KABI_EPERM; /* (a queue checked at a post is past start-up) */
+    const uint64_t slot[KABI_VQ_PUT_MAX] = {s0, s1, s2};
+    lock(&v->lock);
+    long err = slots_checked(v) ? 0 : -KABI_EFAULT;
+    unsigned room = kvring_room(&v->ring);
+    uint64_t posted = 0;
+    while (err == 0 && posted < count &&
+           (err = offer_one(v, &room, slot[posted] >> 32, (uint32_t)slot[posted])) == 0)
         posted++;
-    long notify = kvring_publish(&v->ring) ? KABI_VQ_NOTIFY : 0;
+    return posted_result(v, posted, count, err);
+}
+
+/* Fixes queue q's buffers before its first post: descriptor i < count describes
+ * [first.addr + i * first.len, + first.len) with first.flags. Read once from CPL3's copy. */
+static long vq_bind(uint64_t q, uint64_t first, uint64_t count)
+{
+    struct kvq *v = queue(q);
+    if (!v || count == 0 || count > v->ring.size)
+        return -KABI_EINVAL;
+    if (!kcore_user_buffer_ok(first, sizeof(struct kabi_vq_buffer)) ||
+        first % _Alignof(struct kabi_vq_buffer))
+        return -KABI_EFAULT;
+    const volatile struct kabi_vq_buffer *f = (const volatile struct kabi_vq_buffer *)first;
+    struct kabi_vq_buffer t = {.addr = f->addr, .len = f->len, .flags = f->flags};
+    if (t.len == 0 || (t.flags & ~(uint16_t)KABI_VQ_DEVICE_WRITES))
+        return -KABI_EINVAL;
+    long rc = 0;
+    lock(&v->lock);
+    if (v->slots || v->ring.avail_idx || v->ring.held)
+        rc = -KABI_EBUSY; /* bound already, or buffers were posted: they may be anywhere */
+    else {
+        v->base = t.addr;
+        v->stride = t.len;
+        v->flags = t.flags;
+        v->slots = (uint16_t)count;
+    }
     unlock(&v->lock);
-    return posted == 0 && count ? err : (long)posted | notify;
+    return rc;
 }
 
 /* Interrupts on, then the sleep (which checks used->idx against `seen` with interrupts off),
@@ -189,6 +305,8 @@ long kvq_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
         return vq_post(a0, a1, a2);
     case KABI_SYS_VQ_WAIT:
         return vq_wait(a0, a1, a2, a3);
+    case KABI_SYS_VQ_BIND:
+        return vq_bind(a0, a1, a2);
     default:
         return -KABI_ENOSYS;
     }

@@ -62,6 +62,14 @@ void kvring_post(struct kvring *r, uint16_t id, uint64_t addr, uint32_t len, int
     r->held++;
 }
 
+void kvring_fix(struct kvring *r, uint16_t count, uint64_t base, uint32_t stride, int device_writes)
+{
+    for (uint16_t i = 0; i < count; i++)
+        r->desc[i] = (struct virtq_desc){.addr = base + (uint64_t)i * stride,
+                                         .len = stride,
+                                         .flags = device_writes ? VIRTQ_DESC_F_WRITE : 0};
+}
+
 int kvring_publish(struct kvring *r)
 {
     if (r->avail_idx == r->published)

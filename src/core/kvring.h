@@ -9,6 +9,12 @@
  * a descriptor half-written (one buffer's address with another's length); and the device holds
  * at most `size` descriptors, so the available ring never runs over entries it has not read.
  *
+ * A queue of fixed buffers (kvring_fix) works otherwise: its descriptors' addresses and flags
+ * are written once and never again, a post only sets a length and offers the descriptor, so
+ * the device reads a whole descriptor whichever length it sees; the core does not track which
+ * it holds, and keeps the available ring from running over by the count of entries offered and
+ * not yet returned (kvring_room).
+ *
  * Protocol: the core writes descriptor d, then ring[avail_idx % size] = d, then (release)
  * avail->idx; a full fence orders that store before the load of used->flags (NO_NOTIFY). The
  * device writes used->ring[k] = {d, len}, then (release) used->idx. Interrupts: off
@@ -55,6 +61,28 @@ int kvring_busy(const struct kvring *r, uint16_t id);
 /* Descriptor `id` (below size, not busy) describes [addr, addr + len), written by the device
  * when `device_writes`, and is offered to the device (not yet visible: kvring_publish). */
 void kvring_post(struct kvring *r, uint16_t id, uint64_t addr, uint32_t len, int device_writes);
+
+/* Descriptors [0, count) describe [base + i * stride, + stride) for good, written by the device
+ * when `device_writes`; none offered yet. */
+void kvring_fix(struct kvring *r, uint16_t count, uint64_t base, uint32_t stride,
+                int device_writes);
+
+/* Entries the available ring can take now: size less those offered and not yet returned (0
+ * for a device that returned more than it was offered). Inline, as kvring_offer: both are on
+ * the path of every reply. */
+static inline unsigned kvring_room(const struct kvring *r)
+{
+    uint16_t out = (uint16_t)(r->avail_idx - __atomic_load_n(&r->used->idx, __ATOMIC_RELAXED));
+    return out > r->size ? 0 : r->size - out;
+}
+
+/* Offers fixed descriptor `id` again with length `len` (room permitting: kvring_room). */
+static inline void kvring_offer(struct kvring *r, uint16_t id, uint32_t len)
+{
+    __atomic_store_n(&r->desc[id].len, len, __ATOMIC_RELAXED); /* the old length or this */
+    r->avail->ring[r->avail_idx & (r->size - 1)] = id;
+    r->avail_idx++;
+}
 
 /* Makes every posted descriptor visible. 1 when the device wants the doorbell rung (some were
  * new and it did not set VIRTQ_USED_F_NO_NOTIFY), else 0. */

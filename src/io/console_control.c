@@ -54,14 +54,11 @@ int console_control_setup(struct virtio_pci *t)
     if (!control.rx_buffers)
         return -ENOMEM;
     control.tx_buffer = control.rx_buffers + (size_t)n * CONTROL_BUFFER_SIZE;
-    for (unsigned i = 0; i < n; i++) {
-        virtq_describe(&control.rx, (uint16_t)i,
-                       (uint64_t)(uintptr_t)(control.rx_buffers + (size_t)i * CONTROL_BUFFER_SIZE),
-                       CONTROL_BUFFER_SIZE, 1);
+    if (virtq_buffers(&control.rx, control.rx_buffers, CONTROL_BUFFER_SIZE, (uint16_t)n, 1) ||
+        virtq_buffers(&control.tx, control.tx_buffer, sizeof(struct virtio_console_control), 1, 0))
+        return -ENODEV;
+    for (unsigned i = 0; i < n; i++)
         virtq_push(&control.rx, (uint16_t)i);
-    }
-    virtq_describe(&control.tx, 0, (uint64_t)(uintptr_t)control.tx_buffer,
-                   sizeof(struct virtio_console_control), 0);
     int rc = enable(t, &control.rx);
     return rc ? rc : enable(t, &control.tx);
 }

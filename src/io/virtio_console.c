@@ -106,12 +106,10 @@ static int setup_queue(void)
     port.buffers = memalign(X86_PAGE_SIZE, (size_t)port.count * CONSOLE_BUFFER_SIZE);
     if (!port.buffers)
         return -ENOMEM;
-    for (unsigned i = 0; i < port.count; i++) {
-        virtq_describe(&port.tx, (uint16_t)i,
-                       (uint64_t)(uintptr_t)(port.buffers + (size_t)i * CONSOLE_BUFFER_SIZE),
-                       CONSOLE_BUFFER_SIZE, 0);
+    if (virtq_buffers(&port.tx, port.buffers, CONSOLE_BUFFER_SIZE, (uint16_t)port.count, 0))
+        return -ENODEV;
+    for (unsigned i = 0; i < port.count; i++)
         port.free[port.nfree++] = (uint16_t)(port.count - 1 - i);
-    }
     return virtio_pci_queue_setup(&port.t, index, port.tx.handle, 0);
 }
 

@@ -27,10 +27,20 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size)
     return 0;
 }
 
-void virtq_describe(struct virtq *q, uint16_t id, uint64_t addr, uint32_t len, int device_writes)
+int virtq_buffers(struct virtq *q, void *base, uint32_t stride, uint16_t count, int device_writes)
 {
-    q->described[id] = (struct kabi_vq_buffer){
-        .addr = addr, .len = len, .id = id, .flags = device_writes ? KABI_VQ_DEVICE_WRITES : 0};
+    if (count == 0 || count > q->size || stride == 0)
+        return -EINVAL;
+    uint16_t flags = device_writes ? KABI_VQ_DEVICE_WRITES : 0;
+    for (uint16_t i = 0; i < count; i++)
+        q->described[i] =
+            (struct kabi_vq_buffer){.addr = (uint64_t)(uintptr_t)base + (uint64_t)i * stride,
+                                    .len = stride,
+                                    .id = i,
+                                    .flags = flags};
+    long rc = usys_call(KABI_SYS_VQ_BIND, q->handle, (long)(uintptr_t)&q->described[0], count, 0);
+    q->bound = rc == 0;
+    return rc < 0 ? (int)rc : 0;
 }
 
 void virtq_set_len(struct virtq *q, uint16_t id, uint32_t len)
@@ -48,7 +58,16 @@ int virtq_publish(struct virtq *q)
 {
     if (q->npushed == 0)
         return 0;
-    long rc = usys_call(KABI_SYS_VQ_POST, q->handle, (long)(uintptr_t)q->pushed, q->npushed, 0);
+    long rc;
+    if (q->bound && q->npushed <= KABI_VQ_PUT_MAX) {
+        long slot[KABI_VQ_PUT_MAX] = {0};
+        for (unsigned i = 0; i < q->npushed; i++)
+            slot[i] = (long)KABI_VQ_SLOT(q->pushed[i].id, q->pushed[i].len);
+        rc = usys_call(KABI_SYS_VQ_PUT, q->handle | (long)q->npushed << KABI_VQ_PUT_COUNT_SHIFT,
+                       slot[0], slot[1], slot[2]);
+    } else {
+        rc = usys_call(KABI_SYS_VQ_POST, q->handle, (long)(uintptr_t)q->pushed, q->npushed, 0);
+    }
     unsigned posted = rc < 0 ? 0 : (unsigned)(rc & (KABI_VQ_NOTIFY - 1));
     if (posted < q->npushed) {
         static int said;

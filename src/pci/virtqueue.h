@@ -4,8 +4,10 @@
  * (virtq_publish), which the core checks before the card can see them. The used ring is
  * readable here and written by the device only; virtq_pop takes its entries.
  *
- * Descriptor i always describes buffer i: the driver keeps its own list of free ones, and the
- * core refuses a descriptor the device still holds. Bootstrap CPU only (one queue, one CPU). */
+ * Descriptor i always describes buffer i, the i-th slot of one array (virtq_buffers), which the
+ * core checks once rather than at every post (KABI_SYS_VQ_BIND): the driver keeps its own list
+ * of free ones, and the core refuses a descriptor the device still holds. Bootstrap CPU only
+ * (one queue, one CPU). */
 #ifndef TF_PCI_VIRTQUEUE_H
 #define TF_PCI_VIRTQUEUE_H
 
@@ -24,6 +26,7 @@ struct virtq {
     struct kabi_vq_buffer *described; /* descriptor i's buffer */
     struct kabi_vq_buffer *pushed;    /* pushed, not yet posted: at most size */
     uint16_t npushed;
+    int bound;          /* virtq_buffers: posts name slots, a few at a time in registers */
     uint16_t published; /* buffers posted so far (free-running, like used->idx) */
     uint16_t used_idx;  /* the next used entry to take */
     uint64_t posts;     /* buffers posted, and in how many system calls */
@@ -35,10 +38,12 @@ struct virtq {
  * 0, or -EINVAL / -ENOMEM. */
 int virtq_init(struct virtq *q, uint16_t index, uint16_t size);
 
-/* Descriptor `id` describes the buffer [addr, addr + len); `device_writes`: a receive buffer. */
-void virtq_describe(struct virtq *q, uint16_t id, uint64_t addr, uint32_t len, int device_writes);
+/* Descriptor i < count describes [base + i * stride, + stride), for good (the core's VQ_BIND):
+ * `device_writes`, receive buffers. Before the first push; 0, or -EINVAL (count above the
+ * queue's size, a stride of 0). */
+int virtq_buffers(struct virtq *q, void *base, uint32_t stride, uint16_t count, int device_writes);
 
-/* Sets descriptor `id`'s length (for a transmit buffer about to be pushed). */
+/* Sets descriptor `id`'s length, at most its stride (a transmit buffer about to be pushed). */
 void virtq_set_len(struct virtq *q, uint16_t id, uint32_t len);
 
 /* Pushes descriptor `id` for the device (not yet posted: see virtq_publish). */
@@ -50,9 +55,10 @@ static inline unsigned virtq_unposted(const struct virtq *q)
     return q->npushed;
 }
 
-/* Posts every pushed buffer with one system call. Returns 1 when the device wants the doorbell
- * rung (some were new and it did not set VIRTQ_USED_F_NO_NOTIFY), else 0. A buffer the core
- * refuses (never one of a driver's own) is dropped with those after it, and said once. */
+/* Posts every pushed buffer with one system call (VQ_PUT for a few of a bound queue). Returns 1
+ * when the device wants the doorbell rung (some were new and it did not set
+ * VIRTQ_USED_F_NO_NOTIFY), else 0. A buffer the core refuses (never one of a driver's own) is
+ * dropped with those after it, and said once. */
 int virtq_publish(struct virtq *q);
 
 /* Takes the next used descriptor: 1 with *id and *len (bytes the device wrote), or 0 when none

@@ -8,8 +8,8 @@
  * Queues: receive (0) and transmit (1), up to NET_QUEUE_SIZE entries each, one descriptor per
  * NET_BUFFER_SIZE buffer: descriptor i is always buffer i. The core owns the descriptor tables
  * and posts buffers for the driver (virtqueue.h), one system call per batch, so buffers are
- * handed over in batches: receive buffers as the stack releases them, posted once the queue is
- * drained, before sleeping, or when half the ring waits; a frame to send goes at once when the
+ * handed over in batches: receive buffers as the stack releases them, an eighth of the ring at
+ * a time (the device holds the other seven eighths); a frame to send goes at once when the
  * device has sent every earlier one, otherwise with the frames that follow it (a burst) when
  * NET_TX_BATCH are waiting, the receive queue is drained, the driver sleeps, or at exit.
  * Transmit buffers are reclaimed when netif_tx needs one.
@@ -47,8 +47,8 @@
 #define NET_POLL_NS         1000000ull /* sleep bound without an interrupt */
 #define NET_LOCAL_MAC0      0x02 /* locally administered, unicast: used when the device has none */
 #define NET_EXIT_WAIT_NS    100000000ull /* exit waits at most this long for queued frames */
-#define NET_TX_BATCH        32 /* frames held for one post while the device is still sending */
-#define NET_POLL_US_DEFAULT 50 /* tf.net_poll_us: how long netif_wait watches before it halts */
+#define NET_TX_BATCH        32  /* frames held for one post while the device is still sending */
+#define NET_POLL_US_DEFAULT 200 /* tf.net_poll_us: how long netif_wait watches before it halts */
 
 static struct nic {
     struct virtio_pci t;
@@ -115,9 +115,8 @@ static int setup_queue(struct virtq *q, unsigned index, uint8_t **buffers, int r
     if (!*buffers)
         return -ENOMEM;
     memset(*buffers, 0, (size_t)size * NET_BUFFER_SIZE);
-    for (unsigned i = 0; i < size; i++)
-        virtq_describe(q, (uint16_t)i, (uint64_t)(uintptr_t)(*buffers + i * NET_BUFFER_SIZE),
-                       NET_BUFFER_SIZE, receive);
+    if (virtq_buffers(q, *buffers, NET_BUFFER_SIZE, (uint16_t)size, receive))
+        return -ENODEV;
     return virtio_pci_queue_setup(&nic.t, index, q->handle, receive ? 0 : VIRTIO_MSI_NO_VECTOR);
 }
 
@@ -249,13 +248,13 @@ static void rx_kick(void)
         kick(VIRTIO_NET_Q_RX);
 }
 
-/* Receive buffers go back to the device once the queue is drained (so that it holds every one
- * whenever the stack is idle), or when half the ring waits during a long burst. */
+/* Receive buffers go back to the device an eighth of the ring at a time (32 of 256), so the
+ * device always holds seven eighths of them and one system call serves many requests. */
 static void rx_give_back(uint16_t id)
 {
     virtq_push(&nic.rx, id);
-    if (virtq_unposted(&nic.rx) >= nic.rx.size / 2u)
-        rx_kick(); /* a long burst: do not let the device run dry until it is drained */
+    if (virtq_unposted(&nic.rx) >= (nic.rx.size >= 8u ? nic.rx.size / 8u : 1u))
+        rx_kick();
 }
 
 void netif_rx_release(void)
@@ -282,10 +281,8 @@ const uint8_t *netif_rx_next(size_t *len)
         *len = written - nic.header_len;
         return nic.rx_buffers + (size_t)id * NET_BUFFER_SIZE + nic.header_len;
     }
-    if (nic.open) {
-        rx_kick();
+    if (nic.open)
         tx_post(); /* the burst of replies to what was received */
-    }
     return NULL;
 }
 
@@ -365,7 +362,6 @@ void netif_wait(uint64_t deadline_ns)
     tx_post();
     if (poll_rx(deadline_ns))
         return;
-    rx_kick();
     if (!wait_timer(deadline_ns, &timer, &mode))
         return;
     /* Even with a frame waiting: the core turns the card's interrupts on before it looks, so a

@@ -9,6 +9,12 @@
  *              tasks write the receive queue's descriptor table directly (the address the card
  *              was given), and its used ring: both are contained faults. Last, the card still
  *              receives: main waits for a datagram (the test host sends them to HOSTILE_PORT).
+ *              Before the tasks, main tries the bound queues' calls (KABI_SYS_VQ_BIND and
+ *              KABI_SYS_VQ_PUT, whose buffers are slots of an array checked once): binding the
+ *              card's receive queue again, slots past the array, longer than a slot or empty,
+ *              one more buffer than a full ring takes, VQ_PUT on a queue that is not bound or
+ *              with a bad count, and queues bound over the core's code and across the start of
+ *              its stacks, whose posts fail. Prints "dma-bound <what>: <result>".
  *   dma-common the card's common configuration (where its queues are) is the core's: main
  *              registers the card again, asks for features the core's rings cannot serve, sets
  *              up a queue the core did not open and, on a legacy card, writes its queue-address,
@@ -33,6 +39,7 @@ extern char __image_start[], __kernel_end[], __kbss_start[];
 static volatile uint8_t *common;  /* the card's common configuration (the core's page) */
 static uint64_t rx_desc, rx_used; /* a queue's rings in the core's pool */
 static void *heap_buffer;
+static unsigned own_queue, core_queue, across_queue; /* VQ_OPEN's: not bound, and bound badly */
 
 static int is_virtio_net(const struct pci_device *d, void *ctx)
 {
@@ -65,8 +72,10 @@ static uint64_t common_address(void)
 static int find_rings(void)
 {
     struct kabi_vq_rings r;
-    if (hostile_syscall(KABI_SYS_VQ_OPEN, 64, (long)(uintptr_t)&r, 0, 0) < 0)
+    long q = hostile_syscall(KABI_SYS_VQ_OPEN, 64, (long)(uintptr_t)&r, 0, 0);
+    if (q < 0)
         return -1;
+    own_queue = (unsigned)q;
     rx_desc = r.desc;
     rx_used = r.used;
     common = (volatile uint8_t *)(uintptr_t)common_address();
@@ -115,15 +124,82 @@ static long post(unsigned q, const struct bad *b)
         .addr = b->addr, .len = (uint32_t)b->len, .id = b->id, .flags = b->flags};
     if (b->len > UINT32_MAX)
         buf.len = UINT32_MAX;
+    if (q == VIRTIO_NET_Q_TX) /* the same places as frames for the card to read */
+        buf.flags &= (uint16_t)~KABI_VQ_DEVICE_WRITES;
     return hostile_syscall(KABI_SYS_VQ_POST, q, (long)(uintptr_t)&buf, 1, 0);
 }
 
-/* Every bad buffer on every queue: the number of calls that were not refused with -EFAULT,
- * -EBUSY or -EINVAL (0 is contained). */
+static long put(unsigned q, unsigned count, uint64_t slot)
+{
+    return hostile_syscall(KABI_SYS_VQ_PUT, (long)(q | count << KABI_VQ_PUT_COUNT_SHIFT),
+                           (long)slot, (long)slot, (long)slot);
+}
+
+/* Opens a queue and binds `count` slots of `stride` bytes from `base` to it: the queue, or the
+ * error (the binding is checked at the first post). */
+static long bind_new(uint64_t base, uint32_t stride, unsigned count)
+{
+    struct kabi_vq_rings r;
+    long q = hostile_syscall(KABI_SYS_VQ_OPEN, 64, (long)(uintptr_t)&r, 0, 0);
+    if (q < 0)
+        return q;
+    struct kabi_vq_buffer first = {.addr = base, .len = stride, .flags = KABI_VQ_DEVICE_WRITES};
+    long rc = hostile_syscall(KABI_SYS_VQ_BIND, q, (long)(uintptr_t)&first, count, 0);
+    return rc < 0 ? rc : q;
+}
+
+static void bound_attack(void)
+{
+    struct kabi_vq_buffer first = {.addr = (uint64_t)(uintptr_t)heap_buffer, .len = 2048};
+    printf("dma-bound bind-again: %ld\n",
+           hostile_syscall(KABI_SYS_VQ_BIND, VIRTIO_NET_Q_RX, (long)(uintptr_t)&first, 1, 0));
+    printf("dma-bound put-slot: %ld\n", put(VIRTIO_NET_Q_RX, 1, KABI_VQ_SLOT(256, 2048)));
+    printf("dma-bound put-long: %ld\n", put(VIRTIO_NET_Q_RX, 1, KABI_VQ_SLOT(0, 2049)));
+    printf("dma-bound put-huge: %ld\n", put(VIRTIO_NET_Q_RX, 1, KABI_VQ_SLOT(0, 0xFFFFFFFFu)));
+    printf("dma-bound put-empty: %ld\n", put(VIRTIO_NET_Q_RX, 1, KABI_VQ_SLOT(0, 0)));
+    printf("dma-bound put-none: %ld\n", put(VIRTIO_NET_Q_RX, 0, KABI_VQ_SLOT(0, 64)));
+    printf("dma-bound put-four: %ld\n", put(VIRTIO_NET_Q_RX, 4, KABI_VQ_SLOT(0, 64)));
+    printf("dma-bound put-unbound: %ld\n", put(own_queue, 1, KABI_VQ_SLOT(0, 64)));
+    long q = bind_new((uint64_t)(uintptr_t)__image_start, 4096, 4);
+    printf("dma-bound bind-core: %ld\n", q < 0 ? q : 0);
+    core_queue = (unsigned)q;
+    printf("dma-bound put-core: %ld\n", put(core_queue, 1, KABI_VQ_SLOT(1, 64)));
+    struct kabi_vq_buffer slot = {.addr = (uint64_t)(uintptr_t)__image_start + 4096,
+                                  .len = 64,
+                                  .id = 1,
+                                  .flags = KABI_VQ_DEVICE_WRITES};
+    printf("dma-bound post-core: %ld\n",
+           hostile_syscall(KABI_SYS_VQ_POST, core_queue, (long)(uintptr_t)&slot, 1, 0));
+    /* a queue no card reads, bound to 4 slots of CPL3's own: the ring takes its 64 entries
+     * (slots offered again and again) and not one more */
+    static uint8_t own[4 * 2048] __attribute__((aligned(4096)));
+    long full = bind_new((uint64_t)(uintptr_t)own, 2048, 4), offered = 0, rc = 0;
+    while (full >= 0 && offered < 100 &&
+           (rc = put((unsigned)full, 1, KABI_VQ_SLOT(offered % 4, 2048))) > 0)
+        offered++;
+    printf("dma-bound fill: %ld\n", full < 0 ? full : offered);
+    printf("dma-bound overfill: %ld\n", rc);
+    /* slot 0 is user RAM, slot 1 the core's stacks: the whole array is refused */
+    q = bind_new((uint64_t)(uintptr_t)__kbss_start - 4096, 4096, 2);
+    printf("dma-bound bind-across: %ld\n", q < 0 ? q : 0);
+    across_queue = (unsigned)q;
+    printf("dma-bound put-across: %ld\n", put(across_queue, 1, KABI_VQ_SLOT(0, 64)));
+    printf("dma-bound put-across-again: %ld\n", put(across_queue, 1, KABI_VQ_SLOT(0, 64)));
+}
+
+/* Every bad buffer on every queue, and the bound queues' bad slots: the number of calls that
+ * were not refused with -EFAULT, -EBUSY or -EINVAL (0 is contained). */
 static uint64_t post_task(unsigned i)
 {
     (void)i;
     uint64_t accepted = 0;
+    const uint64_t slots[] = {KABI_VQ_SLOT(0, 2049), KABI_VQ_SLOT(256, 64), KABI_VQ_SLOT(0, 0)};
+    for (unsigned k = 0; k < sizeof(slots) / sizeof(slots[0]); k++) {
+        long rc = put(VIRTIO_NET_Q_RX, 1, slots[k]);
+        accepted += rc != -KABI_EFAULT && rc != -KABI_EINVAL && rc != -KABI_EBUSY;
+    }
+    accepted += put(core_queue, 1, KABI_VQ_SLOT(0, 64)) != -KABI_EFAULT;
+    accepted += put(across_queue, 1, KABI_VQ_SLOT(0, 64)) != -KABI_EFAULT;
     for (unsigned q = 0; q < KABI_VQ_QUEUES; q++)
         for (unsigned k = 0; k < NBADS; k++) {
             if (k == HELD && q != VIRTIO_NET_Q_RX)
@@ -233,6 +309,7 @@ int hostile_dma(const char *mode)
         for (unsigned q = 0; q < KABI_VQ_QUEUES; q++)
             if (k != HELD || q == VIRTIO_NET_Q_RX)
                 printf("dma-post %s queue %u: %ld\n", bads[k].what, q, post(q, &bads[k]));
+    bound_attack();
     hostile_round("post", post_task);
     hostile_round("write-descriptor", write_descriptor);
     hostile_round("write-used", write_used);

@@ -297,9 +297,20 @@ class DmaTest(Contained):
             for what in BAD_BUFFERS:
                 self.assertEqual(results.get(f"{what} queue {q}"), str(EFAULT), f"{what}\n{b}")
             self.assertEqual(results.get(f"flags queue {q}"), str(EINVAL), b)
-        self.assertEqual(results.get("held queue 0"), str(EBUSY), b)  # every receive buffer
+        # the receive queue's buffers are fixed slots: any other address is refused
+        self.assertEqual(results.get("held queue 0"), str(EFAULT), b)
         for key, rc in results.items():
             self.assertIn(int(rc), (EFAULT, EBUSY, EINVAL), key)
+        bound = dict(re.findall(r"(?m)^dma-bound (\S+): (-?\d+)$", b.output))
+        self.assertEqual(bound, {
+            "bind-again": str(EBUSY),  # the card's receive queue is bound already
+            "fill": "64", "overfill": str(EBUSY),  # a 64-entry ring of 4 slots takes 64, no more
+            "put-slot": str(EINVAL), "put-long": str(EFAULT), "put-huge": str(EFAULT),
+            "put-empty": str(EFAULT), "put-none": str(EINVAL), "put-four": str(EINVAL),
+            "put-unbound": str(EINVAL),
+            "bind-core": "0", "put-core": str(EFAULT), "post-core": str(EFAULT),
+            "bind-across": "0", "put-across": str(EFAULT), "put-across-again": str(EFAULT),
+        }, b)
         self.assertEqual(self.outcome(b, "post"), "returned 0")  # none accepted
         self.assertEqual(self.outcome(b, "write-descriptor"), "fault 14")
         self.assertEqual(self.outcome(b, "write-used"), "fault 14")

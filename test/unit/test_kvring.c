@@ -1,6 +1,8 @@
 /* The core's half of split virtqueues (src/core/kvring.c): layout, posting and publishing,
  * doorbell and interrupt suppression, the ownership of descriptors (one the device holds is
- * busy until the used ring returns it), and the free-running 16-bit indices across their wrap.
+ * busy until the used ring returns it), and the free-running 16-bit indices across their wrap;
+ * and queues of fixed buffers, whose descriptors are written once and whose posts are bounded
+ * by the entries the device has not returned.
  * The test is the device: it takes what the core made available and returns it through the used
  * ring. */
 #include "kvring.h"
@@ -165,6 +167,75 @@ START_TEST(indices_wrap)
 }
 END_TEST
 
+START_TEST(fixed_descriptors_are_written_once)
+{
+    struct device d;
+    open_queue(&d, 8);
+    kvring_fix(&d.r, 6, 0x200000, 2048, 1);
+    for (unsigned i = 0; i < 6; i++) {
+        ck_assert_uint_eq(d.r.desc[i].addr, 0x200000 + 2048 * i);
+        ck_assert_uint_eq(d.r.desc[i].len, 2048);
+        ck_assert_uint_eq(d.r.desc[i].flags, VIRTQ_DESC_F_WRITE);
+    }
+    ck_assert_uint_eq(d.r.desc[6].addr, 0); /* beyond the slots: untouched */
+    ck_assert_uint_eq(d.r.avail_idx, 0);    /* nothing offered yet */
+    kvring_fix(&d.r, 2, 0x400000, 64, 0);
+    ck_assert_uint_eq(d.r.desc[1].flags, 0);
+    ck_assert_uint_eq(d.r.desc[1].addr, 0x400000 + 64);
+    free(d.memory);
+}
+END_TEST
+
+START_TEST(offers_set_only_the_length)
+{
+    struct device d;
+    open_queue(&d, 4);
+    kvring_fix(&d.r, 4, 0x300000, 1024, 0);
+    kvring_offer(&d.r, 2, 60);
+    kvring_offer(&d.r, 0, 1024);
+    ck_assert_uint_eq(d.r.desc[2].len, 60);
+    ck_assert_uint_eq(d.r.desc[2].addr, 0x300000 + 2048);
+    ck_assert_int_eq(device_take(&d), -1); /* not published yet */
+    kvring_publish(&d.r);
+    ck_assert_int_eq(device_take(&d), 2);
+    ck_assert_int_eq(device_take(&d), 0);
+    ck_assert_int_eq(device_take(&d), -1);
+    kvring_offer(&d.r, 2, 90); /* again, while the device holds it: its length changes only */
+    ck_assert_uint_eq(d.r.desc[2].len, 90);
+    ck_assert_uint_eq(d.r.desc[2].addr, 0x300000 + 2048);
+    ck_assert_uint_eq(d.r.desc[2].flags, 0);
+    free(d.memory);
+}
+END_TEST
+
+/* The available ring never runs over an entry the device has not taken: room is the size less
+ * what was offered and not returned, across the 16-bit wrap, and 0 for a device that returned
+ * more than it was given. */
+START_TEST(room_counts_what_the_device_has_not_returned)
+{
+    struct device d;
+    open_queue(&d, 4);
+    kvring_fix(&d.r, 4, 0x300000, 1024, 1);
+    ck_assert_uint_eq(kvring_room(&d.r), 4);
+    for (unsigned round = 0; round < 70000; round++) {
+        unsigned room = kvring_room(&d.r);
+        ck_assert_uint_eq(room, 4 - (round % 3));
+        kvring_offer(&d.r, (uint16_t)(round % 4), 100);
+        kvring_publish(&d.r);
+        if (round % 3 == 2) /* the device returns three at once */
+            for (int k = 0; k < 3; k++) {
+                int id = device_take(&d);
+                ck_assert_int_ge(id, 0);
+                device_use(&d, (uint32_t)id, 100);
+            }
+    }
+    ck_assert_uint_eq(kvring_room(&d.r), 3);     /* 70000 = 3 * 23333 + 1: one outstanding */
+    d.used->idx = (uint16_t)(d.r.avail_idx + 1); /* a device returning one it never got */
+    ck_assert_uint_eq(kvring_room(&d.r), 0);
+    free(d.memory);
+}
+END_TEST
+
 START_TEST(interrupt_requests)
 {
     struct device d;
@@ -188,6 +259,9 @@ int main(void)
     tcase_add_test(tc, used_entries_return_descriptors);
     tcase_add_test(tc, indices_wrap);
     tcase_add_test(tc, interrupt_requests);
+    tcase_add_test(tc, fixed_descriptors_are_written_once);
+    tcase_add_test(tc, offers_set_only_the_length);
+    tcase_add_test(tc, room_counts_what_the_device_has_not_returned);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
