@@ -137,11 +137,15 @@ kpf_syscall:
         swapgs
         cld                             /* the C code's string instructions count upwards */
         movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
+        cmpq    $KABI_SYS_VQ_PUT, %rax  /* a reply's post goes straight to kvq_put (kvq.c) */
+        je      5f
         movq    %rax, %r8
         call    ksys_dispatch
-        swapgs
+6:      swapgs
         addq    $8, %rsp                /* error code */
         iretq
+5:      call    kvq_put
+        jmp     6b
 1:      testb   $8, %spl                /* an interrupt on vector 14: no error code (above) */
         jz      2f
         pushq   $0
@@ -182,10 +186,14 @@ ksyscall_entry:
         pushq   %rcx
         subq    $8, %rsp                /* RSP 16-byte aligned at the call (SysV ABI) */
         movq    %r10, %rcx              /* ksys_dispatch(a0, a1, a2, a3, nr) */
+        cmpq    $KABI_SYS_VQ_PUT, %rax  /* as in kpf_syscall */
+        je      5f
         movq    %rax, %r8
         call    ksys_dispatch
-        addq    $8, %rsp
+6:      addq    $8, %rsp
         swapgs
         iretq
+5:      call    kvq_put
+        jmp     6b
 
         .section .note.GNU-stack, "", @progbits

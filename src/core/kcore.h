@@ -101,7 +101,8 @@ long kdev_wait(const uint16_t *word, uint64_t seen, uint64_t timer, uint64_t mod
  * ram_end) */
 long kvq_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 void kvq_startup_done(uint64_t ram_end);
-/* KABI_SYS_VQ_PUT, which ksys_dispatch takes first: the request path's one call per reply */
+/* KABI_SYS_VQ_PUT, which isr.S's system call paths call without ksys_dispatch: the request
+ * path's one call per reply */
 long kvq_put(uint64_t queue_count, uint64_t s0, uint64_t s1, uint64_t s2);
 /* Queue q's rings and size, as VQ_OPEN made them; -1 for a queue that does not exist. */
 int kvq_rings(uint64_t q, struct kabi_vq_rings *rings, uint16_t *size);

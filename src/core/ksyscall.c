@@ -211,10 +211,9 @@ static long pit_calibrate(void)
     return ticks < PIT_CALIBRATE_GIVE_UP ? (long)ticks : -KABI_ETIMEDOUT;
 }
 
+/* Every call but KABI_SYS_VQ_PUT, which isr.S hands to kvq_put (kvq.c) itself. */
 long ksys_dispatch(long a0, long a1, long a2, long a3, long nr)
 {
-    if (__builtin_expect(nr == KABI_SYS_VQ_PUT, 1)) /* before the switch's tree of compares */
-        return kvq_put((uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3);
     switch (nr) {
     case KABI_SYS_WRITE:
         if (!kcore_user_buffer_ok((uint64_t)a0, (uint64_t)a1))

@@ -70,18 +70,6 @@ void kvring_fix(struct kvring *r, uint16_t count, uint64_t base, uint32_t stride
                                          .flags = device_writes ? VIRTQ_DESC_F_WRITE : 0};
 }
 
-int kvring_publish(struct kvring *r)
-{
-    if (r->avail_idx == r->published)
-        return 0;
-    /* release: the descriptors and ring entries before the index that exposes them */
-    __atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
-    r->published = r->avail_idx;
-    /* full fence: the index store before the load of the device's NO_NOTIFY flag */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
-}
-
 void kvring_interrupts(struct kvring *r, int on)
 {
     __atomic_store_n(&r->avail->flags, on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);

@@ -86,7 +86,17 @@ static inline void kvring_offer(struct kvring *r, uint16_t id, uint32_t len)
 
 /* Makes every posted descriptor visible. 1 when the device wants the doorbell rung (some were
  * new and it did not set VIRTQ_USED_F_NO_NOTIFY), else 0. */
-int kvring_publish(struct kvring *r);
+static inline int kvring_publish(struct kvring *r)
+{
+    if (r->avail_idx == r->published)
+        return 0;
+    /* release: the descriptors and ring entries before the index that exposes them */
+    __atomic_store_n(&r->avail->idx, r->avail_idx, __ATOMIC_RELEASE);
+    r->published = r->avail_idx;
+    /* full fence: the index store before the load of the device's NO_NOTIFY flag */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return !(__atomic_load_n(&r->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY);
+}
 
 /* Asks the device for interrupts (on), or tells it none are needed (off). */
 void kvring_interrupts(struct kvring *r, int on);

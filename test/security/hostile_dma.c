@@ -11,15 +11,14 @@
  *              receives: main waits for a datagram (the test host sends them to HOSTILE_PORT).
  *              Before the tasks, main tries the bound queues' calls (KABI_SYS_VQ_BIND and
  *              KABI_SYS_VQ_PUT, whose buffers are slots of an array checked once): binding the
- *              card's receive queue again, slots past the array, longer than a slot or empty,
- *              one more buffer than a full ring takes, VQ_PUT on a queue that is not bound or
- *              with a bad count, and queues bound over the core's code and across the start of
- *              its stacks, whose posts fail. Prints "dma-bound <what>: <result>".
- *   dma-common the card's common configuration (where its queues are) is the core's: main
- *              registers the card again, asks for features the core's rings cannot serve, sets
- *              up a queue the core did not open and, on a legacy card, writes its queue-address,
- *              select and status ports; each is refused. Tasks then write the receive queue's
- *              descriptor address into the common configuration: contained faults. The card
+ *              card's receive queue again or a queue that has been posted to, slots past the array,
+ * longer than a slot or empty, one more buffer than a full ring takes, VQ_PUT on a queue that is
+ * not bound or with a bad count, and queues bound over the core's code and across the start of its
+ * stacks, whose posts fail. Prints "dma-bound <what>: <result>". dma-common the card's common
+ * configuration (where its queues are) is the core's: main registers the card again, asks for
+ * features the core's rings cannot serve, sets up a queue the core did not open and, on a legacy
+ * card, writes its queue-address, select and status ports; each is refused. Tasks then write the
+ * receive queue's descriptor address into the common configuration: contained faults. The card
  *              still receives.
  * Prints "dma-post <what> queue <q>: <result>" for each call from main and a line per task. */
 #include "hostile.h"
@@ -160,6 +159,13 @@ static void bound_attack(void)
     printf("dma-bound put-none: %ld\n", put(VIRTIO_NET_Q_RX, 0, KABI_VQ_SLOT(0, 64)));
     printf("dma-bound put-four: %ld\n", put(VIRTIO_NET_Q_RX, 4, KABI_VQ_SLOT(0, 64)));
     printf("dma-bound put-unbound: %ld\n", put(own_queue, 1, KABI_VQ_SLOT(0, 64)));
+    /* a queue that has been posted to may hold buffers anywhere: it cannot be bound */
+    struct kabi_vq_buffer mine = {
+        .addr = (uint64_t)(uintptr_t)heap_buffer, .len = 64, .flags = KABI_VQ_DEVICE_WRITES};
+    long rc = hostile_syscall(KABI_SYS_VQ_POST, own_queue, (long)(uintptr_t)&mine, 1, 0);
+    printf("dma-bound post-own: %ld\n", rc < 0 ? rc : rc & (KABI_VQ_NOTIFY - 1));
+    printf("dma-bound bind-posted: %ld\n",
+           hostile_syscall(KABI_SYS_VQ_BIND, own_queue, (long)(uintptr_t)&mine, 4, 0));
     long q = bind_new((uint64_t)(uintptr_t)__image_start, 4096, 4);
     printf("dma-bound bind-core: %ld\n", q < 0 ? q : 0);
     core_queue = (unsigned)q;
@@ -173,7 +179,8 @@ static void bound_attack(void)
     /* a queue no card reads, bound to 4 slots of CPL3's own: the ring takes its 64 entries
      * (slots offered again and again) and not one more */
     static uint8_t own[4 * 2048] __attribute__((aligned(4096)));
-    long full = bind_new((uint64_t)(uintptr_t)own, 2048, 4), offered = 0, rc = 0;
+    long full = bind_new((uint64_t)(uintptr_t)own, 2048, 4), offered = 0;
+    rc = 0;
     while (full >= 0 && offered < 100 &&
            (rc = put((unsigned)full, 1, KABI_VQ_SLOT(offered % 4, 2048))) > 0)
         offered++;

@@ -308,6 +308,7 @@ class DmaTest(Contained):
             "put-slot": str(EINVAL), "put-long": str(EFAULT), "put-huge": str(EFAULT),
             "put-empty": str(EFAULT), "put-none": str(EINVAL), "put-four": str(EINVAL),
             "put-unbound": str(EINVAL),
+            "post-own": "1", "bind-posted": str(EBUSY),  # buffers posted: it stays unbound
             "bind-core": "0", "put-core": str(EFAULT), "post-core": str(EFAULT),
             "bind-across": "0", "put-across": str(EFAULT), "put-across-again": str(EFAULT),
         }, b)
