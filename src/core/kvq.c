@@ -40,7 +40,7 @@ static struct kvq {
     uint32_t stride;
     uint16_t slots; /* 0: not bound, any checked buffer may be posted */
     uint16_t flags;
-    int checked; /* the slots' memory was found to be user RAM (at the first post) */
+    int checked; /* at the first post: 1, the slots' memory is user RAM; -1, it is not */
 } queues[KABI_VQ_QUEUES];
 static unsigned queue_count;
 static uint32_t open_lock;
@@ -159,21 +159,26 @@ static inline __attribute__((always_inline)) long offer_one(struct kvq *v, unsig
     return 0;
 }
 
-/* A bound queue's slots are checked at its first post, under its lock: for good when they are
- * user RAM (the page tables of RAM do not change after start-up). */
+/* A bound queue's slots are checked at its first post after start-up, under its lock, and the
+ * answer holds for good (the page tables of RAM do not change after start-up): a refused array
+ * is not walked again at every post. */
 static __attribute__((noinline)) int check_slots(struct kvq *v)
 {
     int write = (v->flags & KABI_VQ_DEVICE_WRITES) != 0;
+    if (!__atomic_load_n(&ram_end, __ATOMIC_ACQUIRE))
+        return 0; /* VQ_POST and VQ_PUT refuse posts before that anyway */
     if (buffer_ok(v->base, (uint64_t)v->slots * v->stride, write)) {
         kvring_fix(&v->ring, v->slots, v->base, v->stride, write);
         __atomic_store_n(&v->checked, 1, __ATOMIC_RELEASE); /* put_one reads it unlocked */
+    } else {
+        v->checked = -1;
     }
-    return v->checked;
+    return v->checked > 0;
 }
 
 static inline int slots_checked(struct kvq *v)
 {
-    return __builtin_expect(v->checked, 1) || check_slots(v);
+    return __builtin_expect(v->checked > 0, 1) || (v->checked == 0 && check_slots(v));
 }
 
 /* Publishes what was posted and unlocks: the count (with KABI_VQ_NOTIFY), or the first
@@ -271,7 +276,8 @@ long kvq_put(uint64_t queue_count, uint64_t s0, uint64_t s1, uint64_t s2)
     struct kvq *v = queue(queue_count & KABI_VQ_PUT_QUEUE);
     uint64_t count = queue_count >> KABI_VQ_PUT_COUNT_SHIFT;
     long rc;
-    if (v && count == 1 && __atomic_load_n(&v->checked, __ATOMIC_ACQUIRE) && (rc = put_one(v, s0)))
+    if (v && count == 1 && __atomic_load_n(&v->checked, __ATOMIC_ACQUIRE) > 0 &&
+        (rc = put_one(v, s0)))
         return rc;
     return put_slow(v, count, s0, s1, s2);
 }
