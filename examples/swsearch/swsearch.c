@@ -100,11 +100,15 @@ void swsearch_print_stats(const char *program, const struct sw_run_stats *st)
 {
     const struct sw_search_stats *s = &st->search;
     double secs = (double)s->search_ns / 1e9;
-    fprintf(stderr,
-            "%s: isa=%s cpus=%u cells=%" PRIu64 " parse_ms=%.1f prepare_ms=%.1f search_ms=%.1f "
-            "format_ms=%.1f gcups=%.3f tasks=%" PRIu64 " slices=%" PRIu64 " rescored16=%" PRIu64
-            " rescored32=%" PRIu64 "\n",
-            program, sw_isa_name(st->isa), tf_cpu_count(), s->cells, (double)st->parse_ns / 1e6,
-            (double)s->prepare_ns / 1e6, secs * 1e3, (double)st->format_ns / 1e6,
-            secs > 0 ? (double)s->cells / secs / 1e9 : 0.0, s->tasks, s->slices, s->at16, s->at32);
+    /* formatted first and written once: stderr is unbuffered, and fprintf may write the line
+     * in pieces, and a message from another CPU could land between them */
+    char line[512];
+    snprintf(line, sizeof(line),
+             "%s: isa=%s cpus=%u cells=%" PRIu64 " parse_ms=%.1f prepare_ms=%.1f search_ms=%.1f "
+             "format_ms=%.1f gcups=%.3f tasks=%" PRIu64 " slices=%" PRIu64 " rescored16=%" PRIu64
+             " rescored32=%" PRIu64 "\n",
+             program, sw_isa_name(st->isa), tf_cpu_count(), s->cells, (double)st->parse_ns / 1e6,
+             (double)s->prepare_ns / 1e6, secs * 1e3, (double)st->format_ns / 1e6,
+             secs > 0 ? (double)s->cells / secs / 1e9 : 0.0, s->tasks, s->slices, s->at16, s->at32);
+    fputs(line, stderr);
 }
