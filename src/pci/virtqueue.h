@@ -6,8 +6,8 @@
  *
  * Descriptor i always describes buffer i, the i-th slot of one array (virtq_buffers), which the
  * core checks once rather than at every post (KABI_SYS_VQ_BIND): the driver keeps its own list
- * of free ones, and the core refuses a descriptor the device still holds. Bootstrap CPU only
- * (one queue, one CPU). */
+ * of free ones, and must not post one the device still holds (the core only keeps the ring from
+ * running over). Bootstrap CPU only (one queue, one CPU). */
 #ifndef TF_PCI_VIRTQUEUE_H
 #define TF_PCI_VIRTQUEUE_H
 
