@@ -127,12 +127,17 @@ static struct kvq *queue(uint64_t q)
     return q < __atomic_load_n(&queue_count, __ATOMIC_ACQUIRE) ? &queues[q] : NULL;
 }
 
-/* One buffer of a queue that is not bound, read once from CPL3's array (another CPU may be
- * changing it). */
+/* A buffer of CPL3's, read once (another CPU may be changing it). */
+static struct kabi_vq_buffer read_once(const volatile struct kabi_vq_buffer *from)
+{
+    return (struct kabi_vq_buffer){
+        .addr = from->addr, .len = from->len, .id = from->id, .flags = from->flags};
+}
+
+/* One buffer of a queue that is not bound. */
 static long post_one(struct kvring *r, const volatile struct kabi_vq_buffer *from)
 {
-    struct kabi_vq_buffer b = {
-        .addr = from->addr, .len = from->len, .id = from->id, .flags = from->flags};
+    struct kabi_vq_buffer b = read_once(from);
     if (b.id >= r->size || (b.flags & ~(uint16_t)KABI_VQ_DEVICE_WRITES))
         return -KABI_EINVAL;
     int write = (b.flags & KABI_VQ_DEVICE_WRITES) != 0;
@@ -194,8 +199,7 @@ static inline __attribute__((always_inline)) long posted_result(struct kvq *v, u
 /* One buffer of a bound queue from CPL3's array: its slot's address and flags exactly. */
 static long offer_from(struct kvq *v, unsigned *room, const volatile struct kabi_vq_buffer *from)
 {
-    struct kabi_vq_buffer b = {
-        .addr = from->addr, .len = from->len, .id = from->id, .flags = from->flags};
+    struct kabi_vq_buffer b = read_once(from);
     if (b.id >= v->slots || b.flags != v->flags)
         return -KABI_EINVAL;
     if (b.addr != v->base + (uint64_t)b.id * v->stride)
@@ -283,7 +287,7 @@ long kvq_put(uint64_t queue_count, uint64_t s0, uint64_t s1, uint64_t s2)
 }
 
 /* Fixes queue q's buffers before its first post: descriptor i < count describes
- * [first.addr + i * first.len, + first.len) with first.flags. Read once from CPL3's copy. */
+ * [first.addr + i * first.len, + first.len) with first.flags (first.id is not used). */
 static long vq_bind(uint64_t q, uint64_t first, uint64_t count)
 {
     struct kvq *v = queue(q);
@@ -292,8 +296,7 @@ static long vq_bind(uint64_t q, uint64_t first, uint64_t count)
     if (!kcore_user_buffer_ok(first, sizeof(struct kabi_vq_buffer)) ||
         first % _Alignof(struct kabi_vq_buffer))
         return -KABI_EFAULT;
-    const volatile struct kabi_vq_buffer *f = (const volatile struct kabi_vq_buffer *)first;
-    struct kabi_vq_buffer t = {.addr = f->addr, .len = f->len, .flags = f->flags};
+    struct kabi_vq_buffer t = read_once((const volatile struct kabi_vq_buffer *)first);
     if (t.len == 0 || (t.flags & ~(uint16_t)KABI_VQ_DEVICE_WRITES))
         return -KABI_EINVAL;
     long rc = 0;

@@ -48,6 +48,7 @@
 #define NET_LOCAL_MAC0      0x02 /* locally administered, unicast: used when the device has none */
 #define NET_EXIT_WAIT_NS    100000000ull /* exit waits at most this long for queued frames */
 #define NET_TX_BATCH        32  /* frames held for one post while the device is still sending */
+#define NET_RX_SHARE        8   /* receive buffers go back a 1/NET_RX_SHARE of the ring at a time */
 #define NET_POLL_US_DEFAULT 200 /* tf.net_poll_us: how long netif_wait watches before it halts */
 
 static struct nic {
@@ -253,7 +254,7 @@ static void rx_kick(void)
 static void rx_give_back(uint16_t id)
 {
     virtq_push(&nic.rx, id);
-    if (virtq_unposted(&nic.rx) >= (nic.rx.size >= 8u ? nic.rx.size / 8u : 1u))
+    if (virtq_unposted(&nic.rx) >= (nic.rx.size >= NET_RX_SHARE ? nic.rx.size / NET_RX_SHARE : 1u))
         rx_kick();
 }
 

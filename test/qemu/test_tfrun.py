@@ -111,10 +111,10 @@ class SignalTest(unittest.TestCase):
     def test_sigint(self):
         self.check(signal.SIGINT)
 
-    def test_qemu_ends_with_a_killed_tf_run(self):
-        """tf-run killed outright (SIGKILL, which it cannot catch or forward): its QEMU does not
-        go on running for init to adopt, guest and all."""
-        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, "--timeout", "0",
+    def start_idle(self, timeout):
+        """tf-run with the idle image and --timeout `timeout`, once its QEMU runs: (tf-run, the
+        QEMU processes it started)"""
+        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, "--timeout", timeout,
                               image("test", "images", "idle")], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         deadline = time.monotonic() + 30
@@ -122,6 +122,12 @@ class SignalTest(unittest.TestCase):
             time.sleep(0.05)
         qemu = qemu_children(p.pid)
         self.assertTrue(qemu, "QEMU did not start")
+        return p, qemu
+
+    def test_qemu_ends_with_a_killed_tf_run(self):
+        """tf-run killed outright (SIGKILL, which it cannot catch or forward): its QEMU does not
+        go on running for init to adopt, guest and all."""
+        p, qemu = self.start_idle("0")
         p.kill()
         p.wait()
         def running():  # a zombie has ended; whoever adopted it reaps it
@@ -143,14 +149,7 @@ class SignalTest(unittest.TestCase):
     def test_qemu_killed_from_outside(self):
         """QEMU ended by a signal tf-run did not send (kill -9, the OOM killer): 128 + n, not
         tf-run's own failure (125) and not a reset (123)."""
-        p = subprocess.Popen([TF_RUN, "--accel", ACCEL, "--timeout", "60",
-                              image("test", "images", "idle")], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-        deadline = time.monotonic() + 30
-        while not qemu_children(p.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        qemu = qemu_children(p.pid)
-        self.assertTrue(qemu, "QEMU did not start")
+        p, qemu = self.start_idle("60")
         os.kill(qemu[0], signal.SIGKILL)
         try:
             rc = p.wait(timeout=30)
